@@ -1,0 +1,93 @@
+#pragma once
+// The layer contract, the whole API a layer author learns:
+//   layer_setup  once, reads parameters, creates learnable blobs;
+//   reshape      whenever bottom shapes may have changed, shapes the tops;
+//   forward_cpu  bottoms -> tops;
+//   backward_cpu top diffs -> bottom diffs (where propagate_down) and param diffs.
+// GPU versions default to the CPU ones until the CUDA backend overrides them.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "blob/blob.hpp"
+#include "caffe.pb.h"
+
+namespace cortado {
+
+using BlobVec = std::vector<Blob*>;
+
+enum class Mode { cpu, gpu };
+
+class Layer {
+ public:
+  explicit Layer(const caffe::LayerParameter& param);
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  // Checks blob counts, runs layer_setup and reshape, sets up loss weights.
+  void setup(const BlobVec& bottom, const BlobVec& top);
+  virtual void layer_setup(const BlobVec& /*bottom*/, const BlobVec& /*top*/) {}
+  virtual void reshape(const BlobVec& bottom, const BlobVec& top) = 0;
+
+  // Returns the weighted loss this layer contributes (0 for non-loss layers).
+  float forward(const BlobVec& bottom, const BlobVec& top);
+  void backward(const BlobVec& top, const std::vector<bool>& propagate_down,
+                const BlobVec& bottom);
+
+  virtual const char* type() const = 0;
+  const caffe::LayerParameter& layer_param() const { return param_; }
+  const std::string& name() const { return param_.name(); }
+  caffe::Phase phase() const { return param_.phase(); }
+  std::vector<std::shared_ptr<Blob>>& blobs() { return blobs_; }
+
+  // Blob-count rules, checked by setup(); -1 means "no rule".
+  virtual int exact_num_bottom_blobs() const { return -1; }
+  virtual int min_bottom_blobs() const { return -1; }
+  virtual int max_bottom_blobs() const { return -1; }
+  virtual int exact_num_top_blobs() const { return -1; }
+  virtual int min_top_blobs() const { return -1; }
+  virtual int max_top_blobs() const { return -1; }
+  virtual bool equal_num_bottom_top_blobs() const { return false; }
+  // Loss layers with one declared top get it created automatically.
+  virtual bool auto_top_blobs() const { return false; }
+  // Whether a bottom may be forced to receive a gradient (false for labels).
+  virtual bool allow_force_backward(int /*bottom_index*/) const { return true; }
+
+  float loss(int top_index) const;
+  void set_loss(int top_index, float weight);
+  bool param_propagate_down(int i) const;
+  void set_param_propagate_down(int i, bool value);
+
+  Mode mode() const { return mode_; }
+  void set_mode(Mode m) { mode_ = m; }
+
+ protected:
+  virtual void forward_cpu(const BlobVec& bottom, const BlobVec& top) = 0;
+  virtual void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                            const BlobVec& bottom) = 0;
+  virtual void forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+    forward_cpu(bottom, top);
+  }
+  virtual void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                            const BlobVec& bottom) {
+    backward_cpu(top, propagate_down, bottom);
+  }
+  // Loss layers set a default loss_weight of 1 on their first top.
+  virtual bool is_loss() const { return false; }
+
+  // "layer 'conv1' (Convolution)": the prefix of every error about this layer.
+  std::string where() const;
+
+  caffe::LayerParameter param_;
+  std::vector<std::shared_ptr<Blob>> blobs_;
+  std::vector<bool> param_propagate_down_;
+  std::vector<float> loss_;
+  Mode mode_ = Mode::cpu;
+
+ private:
+  void check_blob_counts(const BlobVec& bottom, const BlobVec& top) const;
+  void set_loss_weights(const BlobVec& top);
+};
+
+}  // namespace cortado

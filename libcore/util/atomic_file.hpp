@@ -1,0 +1,31 @@
+#pragma once
+// The one way Cortado writes a file: into a temporary name beside the target,
+// flushed to disk, then renamed over it. A crash or a kill leaves either the old
+// file or the new one, never half of one.
+#include <string>
+#include <string_view>
+
+namespace cortado {
+
+void write_file_atomic(const std::string& path, std::string_view bytes);
+
+// For directories (LMDB): a fresh temporary directory beside `final_path`,
+// renamed into place by commit(); removed by the destructor if never committed.
+class AtomicDir {
+ public:
+  AtomicDir(const std::string& final_path, bool overwrite);
+  ~AtomicDir();
+  AtomicDir(const AtomicDir&) = delete;
+  AtomicDir& operator=(const AtomicDir&) = delete;
+  const std::string& temp_path() const { return temp_; }
+  void commit();
+
+ private:
+  std::string final_, temp_;
+  bool overwrite_, committed_ = false;
+};
+
+// Reads a whole file; a missing or unreadable file is an Error naming it.
+std::string read_file(const std::string& path);
+
+}  // namespace cortado

@@ -1,0 +1,49 @@
+#include "util/tool_main.hpp"
+
+#include <google/protobuf/stubs/logging.h>
+
+#include <cstdio>
+#include <exception>
+#include <new>
+
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace cortado {
+namespace {
+// protobuf's own log lines would otherwise go to stderr beside ours; our errors say it better.
+void quiet_protobuf(google::protobuf::LogLevel, const char*, int, const std::string&) {}
+}  // namespace
+
+int run_tool(int argc, char** argv, const char* name, const char* description,
+             const std::function<void(CLI::App&)>& configure, const std::function<int()>& run) {
+  init_logging();
+  google::protobuf::SetLogHandler(&quiet_protobuf);
+  CLI::App app(description, name);
+  configure(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "%s: usage error: %s\nRun '%s --help' for the options.\n", name, e.what(),
+                 name);
+    return 2;
+  }
+  try {
+    return run();
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+  } catch (const InternalError& e) {
+    std::fprintf(stderr, "%s: %s\n", name, e.what());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "%s: error: out of memory\n", name);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+  }
+  return 1;
+}
+
+}  // namespace cortado

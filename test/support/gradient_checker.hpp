@@ -1,0 +1,31 @@
+#pragma once
+// Numeric gradient checks in Caffe's habit: central differences with step 1e-2,
+// relative threshold 1e-3, fixed seeds. The objective is a fixed random linear
+// function of every top element, so one pass checks all tops at once.
+#include <vector>
+
+#include "layers/layer.hpp"
+
+namespace cortado::test {
+
+struct GradCheck {
+  float step = 1e-2f;
+  float threshold = 1e-3f;
+  unsigned seed = 1701;
+  // Non-smooth layers (ReLU at 0, max pooling ties): inputs with |x - kink| < kink_range are skipped.
+  float kink = 0.f;
+  float kink_range = -1.f;
+  bool check_params = true;
+  // Bottoms to check; empty means all (labels should be left out by the caller).
+  std::vector<int> bottoms;
+};
+
+// The layer must already be set up with these blobs. Records Catch2 failures.
+void check_gradients(Layer& layer, const BlobVec& bottom, const BlobVec& top,
+                     const GradCheck& opts = {});
+
+// Deterministic random fills for test inputs.
+void fill_gaussian(Blob& b, float mean, float stddev, unsigned seed);
+void fill_uniform(Blob& b, float lo, float hi, unsigned seed);
+
+}  // namespace cortado::test
