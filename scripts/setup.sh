@@ -10,7 +10,7 @@ PACKAGES=(
   liblmdb-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libeigen3-dev libspdlog-dev libcli11-dev catch2
-  libgraphviz-dev gnuplot-nox
+  libgraphviz-dev libgvc6 gnuplot-nox
   dataset-fashion-mnist python3-numpy
 )
 

@@ -61,6 +61,7 @@ class LmdbReader {
 
  private:
   bool load(int op, std::string_view key = {});
+  void close();
   std::string path_;
   MDB_env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
@@ -76,8 +77,10 @@ class LmdbReader {
 class LmdbWriter {
  public:
   // `path` is an existing empty folder (usually AtomicDir::temp_path()).
-  // Puts are committed every `batch_size` entries, as Caffe's tools do (1000).
-  explicit LmdbWriter(const std::string& path, size_t batch_size = 1000);
+  // Puts are committed every `batch_size` entries, as Caffe's tools do (1000). The map
+  // starts at `initial_map_size` bytes and doubles whenever it is full.
+  explicit LmdbWriter(const std::string& path, size_t batch_size = 1000,
+                      size_t initial_map_size = size_t(64) << 20);
   ~LmdbWriter();  // an uncommitted batch is dropped: call finish() on success
   LmdbWriter(const LmdbWriter&) = delete;
   LmdbWriter& operator=(const LmdbWriter&) = delete;
@@ -87,6 +90,7 @@ class LmdbWriter {
   // Commits the pending batch and closes the environment (data flushed to disk).
   void finish();
   size_t count() const { return count_; }
+  size_t map_size() const { return map_size_; }
 
  private:
   void commit_batch();
@@ -95,6 +99,7 @@ class LmdbWriter {
   unsigned dbi_ = 0;
   size_t batch_size_, count_ = 0, map_size_;
   std::vector<std::pair<std::string, std::string>> pending_;
+  std::string largest_key_;  // of the committed entries
 };
 
 }  // namespace cortado

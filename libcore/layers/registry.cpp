@@ -6,8 +6,50 @@
 
 #include "util/error.hpp"
 
+// --- neuron and structural layers ---
+#include "layers/absval.hpp"
+#include "layers/argmax.hpp"
+#include "layers/batch_norm.hpp"
+#include "layers/bias.hpp"
+#include "layers/bnll.hpp"
+#include "layers/concat.hpp"
+#include "layers/crop.hpp"
+#include "layers/dropout.hpp"
+#include "layers/eltwise.hpp"
+#include "layers/elu.hpp"
+#include "layers/exp.hpp"
+#include "layers/flatten.hpp"
+#include "layers/log.hpp"
+#include "layers/power.hpp"
+#include "layers/prelu.hpp"
+#include "layers/relu.hpp"
+#include "layers/reshape.hpp"
+#include "layers/scale.hpp"
+#include "layers/sigmoid.hpp"
+#include "layers/silence.hpp"
+#include "layers/slice.hpp"
+#include "layers/split.hpp"
+#include "layers/tanh.hpp"
+
 // One include per layer family; each family's header declares its classes.
 // (engine helpers: add your includes and table rows in your own block below)
+// --- vision layers ---
+#include "layers/convolution.hpp"
+#include "layers/deconvolution.hpp"
+#include "layers/inner_product.hpp"
+#include "layers/lrn.hpp"
+#include "layers/pooling.hpp"
+
+// --- loss, softmax and data layers ---
+#include "layers/accuracy.hpp"
+#include "layers/data.hpp"
+#include "layers/dummy_data.hpp"
+#include "layers/euclidean_loss.hpp"
+#include "layers/image_data.hpp"
+#include "layers/input.hpp"
+#include "layers/sigmoid_cross_entropy_loss.hpp"
+#include "layers/softmax.hpp"
+#include "layers/softmax_loss.hpp"
 
 namespace cortado {
 namespace {
@@ -22,8 +64,45 @@ Factory make() {
 const std::map<std::string, Factory>& table() {
   static const std::map<std::string, Factory> t = {
       // --- vision layers ---
+      {"Convolution", make<ConvolutionLayer>()},
+      {"Deconvolution", make<DeconvolutionLayer>()},
+      {"InnerProduct", make<InnerProductLayer>()},
+      {"LRN", make<LRNLayer>()},
+      {"Pooling", make<PoolingLayer>()},
       // --- neuron and structural layers ---
+      {"AbsVal", make<AbsValLayer>()},
+      {"ArgMax", make<ArgMaxLayer>()},
+      {"BatchNorm", make<BatchNormLayer>()},
+      {"Bias", make<BiasLayer>()},
+      {"BNLL", make<BNLLLayer>()},
+      {"Concat", make<ConcatLayer>()},
+      {"Crop", make<CropLayer>()},
+      {"Dropout", make<DropoutLayer>()},
+      {"Eltwise", make<EltwiseLayer>()},
+      {"ELU", make<ELULayer>()},
+      {"Exp", make<ExpLayer>()},
+      {"Flatten", make<FlattenLayer>()},
+      {"Log", make<LogLayer>()},
+      {"Power", make<PowerLayer>()},
+      {"PReLU", make<PReLULayer>()},
+      {"ReLU", make<ReLULayer>()},
+      {"Reshape", make<ReshapeLayer>()},
+      {"Scale", make<ScaleLayer>()},
+      {"Sigmoid", make<SigmoidLayer>()},
+      {"Silence", make<SilenceLayer>()},
+      {"Slice", make<SliceLayer>()},
+      {"Split", make<SplitLayer>()},
+      {"TanH", make<TanHLayer>()},
       // --- loss, softmax and data layers ---
+      {"Accuracy", make<AccuracyLayer>()},
+      {"Data", make<DataLayer>()},
+      {"DummyData", make<DummyDataLayer>()},
+      {"EuclideanLoss", make<EuclideanLossLayer>()},
+      {"ImageData", make<ImageDataLayer>()},
+      {"Input", make<InputLayer>()},
+      {"SigmoidCrossEntropyLoss", make<SigmoidCrossEntropyLossLayer>()},
+      {"Softmax", make<SoftmaxLayer>()},
+      {"SoftmaxWithLoss", make<SoftmaxWithLossLayer>()},
   };
   return t;
 }

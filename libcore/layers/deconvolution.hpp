@@ -1,0 +1,21 @@
+#pragma once
+// Deconvolution: the transpose of Convolution (its forward is convolution's
+// backward-to-data). Output size (in-1)*stride + dilation*(k-1)+1 - 2*pad.
+// Weight (C_in, num_output/group, kh, kw), bias (num_output).
+#include "layers/conv_base.hpp"
+
+namespace cortado {
+
+class DeconvolutionLayer : public ConvBaseLayer {
+ public:
+  using ConvBaseLayer::ConvBaseLayer;
+  const char* type() const override { return "Deconvolution"; }
+
+ protected:
+  bool reverse() const override { return true; }
+  void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
+  void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+};
+
+}  // namespace cortado

@@ -1,0 +1,87 @@
+#include "layers/inner_product.hpp"
+
+#include <Eigen/Core>
+
+#include "layers/filler.hpp"
+#include "math/gemm.hpp"
+#include "util/error.hpp"
+
+namespace cortado {
+
+void InnerProductLayer::layer_setup(const BlobVec& bottom, const BlobVec& /*top*/) {
+  const auto& p = param_.inner_product_param();
+  if (!p.has_num_output() || p.num_output() == 0)
+    throw Error(where(), "num_output must be given and positive");
+  const int axes = bottom[0]->num_axes();
+  if (p.axis() < -axes || p.axis() >= axes)
+    throw Error(where(), "axis " + std::to_string(p.axis()) +
+                             " is out of range for a bottom of shape " + bottom[0]->shape_string());
+  axis_ = p.axis() < 0 ? p.axis() + axes : p.axis();
+  N_ = static_cast<int>(p.num_output());
+  K_ = bottom[0]->count(axis_);
+  bias_term_ = p.bias_term();
+  transpose_ = p.transpose();
+  const std::vector<int> wshape = transpose_ ? std::vector<int>{K_, N_} : std::vector<int>{N_, K_};
+  if (blobs_.empty()) {
+    blobs_.push_back(std::make_shared<Blob>(wshape));
+    fill_blob(p.weight_filler(), *blobs_[0]);
+    if (bias_term_) {
+      blobs_.push_back(std::make_shared<Blob>(std::vector<int>{N_}));
+      fill_blob(p.bias_filler(), *blobs_[1]);
+    }
+    return;
+  }
+  if (blobs_.size() != (bias_term_ ? 2u : 1u))
+    throw Error(where(), "expected " + std::to_string(bias_term_ ? 2 : 1) +
+                             " parameter blobs, got " + std::to_string(blobs_.size()));
+  if (blobs_[0]->shape() != wshape)
+    throw Error(where(), "weight shape " + blobs_[0]->shape_string() +
+                             " does not match the expected " + shape_string(wshape));
+  if (bias_term_ && blobs_[1]->shape() != std::vector<int>{N_})
+    throw Error(where(), "bias shape " + blobs_[1]->shape_string() +
+                             " does not match the expected " + shape_string({N_}));
+}
+
+void InnerProductLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
+  const Blob& b = *bottom[0];
+  if (axis_ >= b.num_axes() || b.count(axis_) != K_)
+    throw Error(where(), "bottom shape " + b.shape_string() + " gives " +
+                             std::to_string(axis_ < b.num_axes() ? b.count(axis_) : 0) +
+                             " inputs per sample from axis " + std::to_string(axis_) +
+                             "; the weights expect " + std::to_string(K_));
+  M_ = b.count(0, axis_);
+  std::vector<int> shape(b.shape().begin(), b.shape().begin() + axis_);
+  shape.push_back(N_);
+  top[0]->reshape(shape);
+}
+
+void InnerProductLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  float* y = top[0]->mutable_data();
+  gemm(Trans::no, transpose_ ? Trans::no : Trans::yes, M_, N_, K_, 1.f, bottom[0]->data(),
+       blobs_[0]->data(), 0.f, y);
+  if (bias_term_) {
+    Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> ym(y, M_, N_);
+    ym.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(blobs_[1]->data(), N_);
+  }
+}
+
+void InnerProductLayer::backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                                     const BlobVec& bottom) {
+  const float* dy = top[0]->diff();
+  const float* x = bottom[0]->data();
+  if (param_propagate_down(0)) {
+    if (transpose_)  // dW (K x N) += x^T dy
+      gemm(Trans::yes, Trans::no, K_, N_, M_, 1.f, x, dy, 1.f, blobs_[0]->mutable_diff());
+    else  // dW (N x K) += dy^T x
+      gemm(Trans::yes, Trans::no, N_, K_, M_, 1.f, dy, x, 1.f, blobs_[0]->mutable_diff());
+  }
+  if (bias_term_ && param_propagate_down(1)) {
+    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> dym(dy, M_, N_);
+    Eigen::Map<Eigen::RowVectorXf>(blobs_[1]->mutable_diff(), N_) += dym.colwise().sum();
+  }
+  if (propagate_down[0])  // dx (M x K) = dy W, or dy W^T with transpose
+    gemm(Trans::no, transpose_ ? Trans::yes : Trans::no, M_, K_, N_, 1.f, dy, blobs_[0]->data(),
+         0.f, bottom[0]->mutable_diff());
+}
+
+}  // namespace cortado

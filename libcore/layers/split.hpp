@@ -1,0 +1,22 @@
+#pragma once
+// Split: hands one bottom to several tops, sharing its data (no copy); backward
+// sums the tops' diffs. The Net inserts it where one blob feeds several layers.
+#include "layers/layer.hpp"
+
+namespace cortado {
+
+class SplitLayer : public Layer {
+ public:
+  using Layer::Layer;
+  const char* type() const override { return "Split"; }
+  int exact_num_bottom_blobs() const override { return 1; }
+  int min_top_blobs() const override { return 1; }
+  void reshape(const BlobVec& bottom, const BlobVec& top) override;
+
+ protected:
+  void forward_cpu(const BlobVec& /*bottom*/, const BlobVec& /*top*/) override {}
+  void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+};
+
+}  // namespace cortado

@@ -1,0 +1,67 @@
+#pragma once
+// What a solver type does to the gradients once forward/backward has filled
+// them: Caffe's ApplyUpdate minus the learning rate, which the Solver owns.
+//   clip_gradients   scale all diffs down when their global L2 norm exceeds it
+//   iter_size        diffs divided by it (accumulated over iter_size passes)
+//   weight_decay     L2: diff += decay * data; L1: diff += decay * sign(data)
+//   the type's rule  diff <- update value (history kept per parameter)
+//   then             data -= diff
+// A parameter with lr_mult 0 is frozen: it is skipped entirely, so its data
+// never changes, not even by a rounding error.
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace caffe {
+class SolverParameter;
+}
+
+namespace cortado {
+
+class Blob;
+
+class UpdateRule {
+ public:
+  struct Param {
+    Blob* blob;
+    float lr_mult;
+    float decay_mult;
+  };
+  UpdateRule(const caffe::SolverParameter& solver, std::vector<Param> params);
+  virtual ~UpdateRule();
+  UpdateRule(const UpdateRule&) = delete;
+  UpdateRule& operator=(const UpdateRule&) = delete;
+
+  // One update at learning rate `rate`; `iter` counts the updates already done.
+  void apply(float rate, int iter);
+
+  // The solverstate's `history`, in Caffe's layout: one blob per parameter,
+  // then (AdaDelta, Adam) a second set of the same shapes.
+  std::vector<std::shared_ptr<Blob>>& history() { return history_; }
+  virtual const char* type() const = 0;
+
+ protected:
+  // Turns params_[id]'s (regularized) diff into the value to subtract.
+  virtual void compute_update_value(int id, float local_rate, int iter) = 0;
+  virtual int history_sets() const { return 1; }
+  void init_history();
+
+  const caffe::SolverParameter& solver_;
+  std::vector<Param> params_;
+  std::vector<std::shared_ptr<Blob>> history_;
+
+ private:
+  void clip_gradients();
+  void normalize(int id);
+  void regularize(int id);
+};
+
+// The type string, with the deprecated solver_type enum mapped as Caffe's upgrade does.
+std::string solver_type_name(const caffe::SolverParameter& solver);
+// Unknown types and settings a type refuses (momentum with AdaGrad...) are Errors naming `where`.
+void check_update_rule(const caffe::SolverParameter& solver, const std::string& where);
+// `solver` must outlive the rule.
+std::unique_ptr<UpdateRule> make_update_rule(const caffe::SolverParameter& solver,
+                                             std::vector<UpdateRule::Param> params);
+
+}  // namespace cortado
