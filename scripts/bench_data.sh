@@ -31,32 +31,34 @@ fi
 N=$(wc -l <"$WORK/train/list.txt")
 find "$WORK/train" -name "*.png" -exec cat {} + >/dev/null  # warm the page cache, as for Caffe's medians
 
-# seconds for one run of "$@" (wall clock, whole process)
+# "wall cpu" seconds for one run of "$@" (whole process; cpu = user + sys, which a
+# busy machine inflates less than wall time)
 seconds() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
+  /usr/bin/time -f "%e %U %S" -o "$WORK/.time" "$@" >/dev/null 2>&1
+  awk '{printf "%s %.3f\n", $1, $2 + $3}' "$WORK/.time"
 }
 
-# median of RUNS runs of "$@"; prints "median min max"
+# RUNS runs of "$@"; prints "median min max cpu_median" (seconds)
 measure() {
-  local s=()
-  for ((i = 0; i < RUNS; i++)); do s+=("$(seconds "$@")"); done
-  printf '%s\n' "${s[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f %.3f %.3f\n", a[int((NR+1)/2)], a[1], a[NR]}'
+  local runs=()
+  for ((i = 0; i < RUNS; i++)); do runs+=("$(seconds "$@")"); done
+  local wall cpu
+  wall=$(printf '%s\n' "${runs[@]}" | cut -d' ' -f1 | sort -g | awk '{a[NR]=$1} END {printf "%.3f %.3f %.3f", a[int((NR+1)/2)], a[1], a[NR]}')
+  cpu=$(printf '%s\n' "${runs[@]}" | cut -d' ' -f2 | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')
+  echo "$wall $cpu"
 }
 
-report() {  # name, caffe img/s, "median min max" seconds
-  local name=$1 caffe=$2 med min max
-  read -r med min max <<<"$3"
-  local rate
+report() {  # name, caffe img/s, "median min max cpu" seconds
+  local name=$1 caffe=$2 med min max cpu
+  read -r med min max cpu <<<"$3"
+  local rate best
   rate=$(echo "$N / $med" | bc -l)
-  printf '%-44s %8.3f s (min %.3f, max %.3f)  %9.0f img/s  Caffe %7d img/s  ratio %.2f\n' \
-    "$name" "$med" "$min" "$max" "$rate" "$caffe" "$(echo "$rate / $caffe" | bc -l)"
+  best=$(echo "$N / $min" | bc -l)
+  printf '%-40s median %6.3f s %7.0f img/s (best %7.0f)  Caffe %6d img/s  ratio %.2f (best %.2f)  cpu %.3f s\n' \
+    "$name" "$med" "$rate" "$best" "$caffe" "$(echo "$rate / $caffe" | bc -l)" "$(echo "$best / $caffe" | bc -l)" "$cpu"
 }
 
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(date -u +%Y-%m-%d)"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(date -u +%Y-%m-%d); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "images: $N (28x28 gray PNG)"
 report "create_lmdb --gray (no resize)" 17490 \
   "$(measure "$BIN/create_lmdb" --force --gray --list "$WORK/train/list.txt" "$WORK/train" "$WORK/gray_lmdb")"
@@ -64,3 +66,4 @@ report "create_lmdb colour, resize 32x32" 12260 \
   "$(measure "$BIN/create_lmdb" --force --resize-height 32 --resize-width 32 --list "$WORK/train/list.txt" "$WORK/train" "$WORK/resize32_lmdb")"
 report "compute_image_mean (60k 1x28x28 LMDB)" 231700 \
   "$(measure "$BIN/compute_image_mean" "$WORK/gray_lmdb" "$WORK/mean.binaryproto")"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -14,10 +14,13 @@ py="${PYTHON:-/usr/bin/python3}"
 export OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+trap 'echo "bench_engine.sh: failed at line $LINENO" >&2' ERR
+# A private copy: a rebuild of build/bin during the sitting must not break or change it.
+cp "$root/build/bin/time" "$work/time"
 
 # Prints "fwd bwd fwdbwd" in ms from a `time` log.
 ours() {
-  "$root/build/bin/time" --model "$root/testdata/nets/$1" --iterations "$2" 2>"$work/log"
+  "$work/time" --model "$root/testdata/nets/$1" --iterations "$2" 2>"$work/log"
   local f b t
   f=$(sed -n 's/.*Average Forward pass: \([0-9.e+-]*\) ms\./\1/p' "$work/log")
   b=$(sed -n 's/.*Average Backward pass: \([0-9.e+-]*\) ms\./\1/p' "$work/log")
@@ -43,7 +46,12 @@ done
 "$py" - "$work" <<'PY'
 import os, statistics, sys
 work = sys.argv[1]
-caffe = {"lenet": (25.15, 26.93, 52.22), "caffenet": (531.3, 847.1, 1383.0)}
+# Golden BVLC Caffe medians (2 threads: fwd, bwd, fwd+bwd; 1 thread: fwd+bwd only).
+threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
+if threads == 1:
+    caffe = {"lenet": (None, None, 43.62), "caffenet": (None, None, 1816.0)}
+else:
+    caffe = {"lenet": (25.15, 26.93, 52.22), "caffenet": (531.3, 847.1, 1383.0)}
 def med(path):
     rows = [list(map(float, l.split())) for l in open(path) if l.strip()]
     return [statistics.median(c) for c in zip(*rows)], len(rows)
@@ -52,9 +60,11 @@ print("|---|---|---|---|---|---|---|")
 for net in ("lenet", "caffenet"):
     (o, n), (t, _) = med(os.path.join(work, "ours_" + net)), med(os.path.join(work, "torch_" + net))
     for i, what in enumerate(("forward", "backward", "fwd+bwd")):
-        print("| %s | %s | %.2f | %.2f | %.2f | %.2fx | %.2fx |"
-              % (net, what, o[i], t[i], caffe[net][i], t[i] / o[i], caffe[net][i] / o[i]))
-print("\n(medians of %d runs; a ratio above 1 means Cortado is faster)" % n)
+        c = caffe[net][i]
+        print("| %s | %s | %.2f | %.2f | %s | %.2fx | %s |"
+              % (net, what, o[i], t[i], "%.2f" % c if c else "n/a", t[i] / o[i],
+                 "%.2fx" % (c / o[i]) if c else "n/a"))
+print("\n(%d thread(s); medians of %d runs; a ratio above 1 means Cortado is faster)" % (threads, n))
 for net in ("lenet_time.prototxt", "caffenet_time.prototxt"):
     print("\nper-layer (last run), %s:" % net)
     print(open(os.path.join(work, "layers_" + net + ".txt")).read(), end="")

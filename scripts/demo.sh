@@ -37,6 +37,7 @@ else
   TEST_ITER=60 FINAL_TEST_ITER=100 FT_ITER=500 INTERRUPT_AFTER=4
 fi
 
+# `test` and `time` are also shell builtins, so the demo calls those two by path.
 # Every step is shown as the command a user would type, then run.
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; eval "$@"; }
@@ -52,7 +53,7 @@ run python3 "$ROOT/scripts/fashion_mnist_to_png.py" $DATASET/train-images-idx3-u
   $DATASET/train-labels-idx1-ubyte.gz images/train --limit $TRAIN_IMAGES
 run python3 "$ROOT/scripts/fashion_mnist_to_png.py" $DATASET/t10k-images-idx3-ubyte.gz \
   $DATASET/t10k-labels-idx1-ubyte.gz images/test --limit $TEST_IMAGES
-run ls images/train "| head -3"
+run "ls images/train | sed -n 1,3p"
 run create_lmdb --classes $CLASSES --gray --shuffle --seed 1 --valid-fraction 0.1 images/train data
 run create_lmdb --classes $CLASSES --gray images/test data/test_lmdb
 
@@ -86,7 +87,7 @@ mkdir -p snapshots
 step "5. Training, with test phases and snapshots"
 run "train --solver lenet_solver.prototxt 2>&1 | tee train.log"
 FINAL=snapshots/lenet_iter_$MAX_ITER.caffemodel
-run test --model lenet_test.prototxt --weights $FINAL --iterations $FINAL_TEST_ITER "2>&1 | tee test.log"
+run "$BIN/test" --model lenet_test.prototxt --weights $FINAL --iterations $FINAL_TEST_ITER "2>&1 | tee test.log"
 
 step "5b. A run interrupted with Ctrl-C (SIGINT snapshots, then stops) and resumed"
 run "sed 's#snapshots/lenet#snapshots/interrupted#' lenet_solver.prototxt > interrupted_solver.prototxt"
@@ -101,7 +102,7 @@ STATE=$(ls -t snapshots/interrupted_iter_*.solverstate | head -1)
 run "resume --solver interrupted_solver.prototxt --snapshot $STATE 2>&1 | tail -4"
 
 step "6. Fine-tuning: a two-class 'footwear or not' net from the trained weights"
-run "ls images/train | awk '{ print \$1, (\$1 ~ /^(sandal|sneaker|ankle_boot)\\./) ? 1 : 0 }' > footwear.txt"
+run "ls images/train | grep png | awk '{ print \$1, (\$1 ~ /^(sandal|sneaker|ankle_boot)\\./) ? 1 : 0 }' > footwear.txt"
 run create_lmdb --list footwear.txt --gray --shuffle --seed 2 --valid-fraction 0.1 images/train footwear
 run netgen lenet --source footwear/train_lmdb --test-source footwear/valid_lmdb --batch-size 64 \
   --test-batch-size 100 --mean-file mean.binaryproto --scale 0.00390625 --num-output 2 \
@@ -118,7 +119,7 @@ run "head -4 train.log.train train.log.test"
 
 step "8. Deploying: classifying held-out images"
 run "printf '%s\n' ${CLASSES//,/ } > labels.txt"
-SAMPLES=$(ls images/test | head -4 | sed 's#^#images/test/#' | tr '\n' ' ')
+SAMPLES=$(ls images/test | grep png | sed -n 1,4p | sed 's#^#images/test/#' | tr '\n' ' ')
 run classify --model lenet_deploy.prototxt --weights $FINAL --mean mean.binaryproto \
   --scale 0.00390625 --gray --labels labels.txt --top-k 3 $SAMPLES
 

@@ -7,6 +7,7 @@
 #include "net/upgrade.hpp"
 #include "solvers/finetune_report.hpp"
 #include "solvers/solver.hpp"
+#include "solvers/solver_params.hpp"
 #include "solvers/training_run.hpp"
 #include "util/log.hpp"
 #include "util/tool_main.hpp"
@@ -23,8 +24,8 @@ constexpr const char* kDescription =
     "Signals: SIGINT snapshots and stops (default), SIGHUP snapshots and goes on.";
 
 struct Flags {
-  std::string solver, weights, sigint = "stop", sighup = "snapshot", stage, metrics;
-  int level = -1, gpu = -1;
+  std::string solver, weights, sigint = "stop", sighup = "snapshot", stage, metrics, gpu;
+  int level = -1;
 };
 
 void configure(CLI::App& app, Flags& f) {
@@ -37,7 +38,8 @@ void configure(CLI::App& app, Flags& f) {
   app.add_option("--level", f.level, "the train net state's level (include/exclude rules)");
   app.add_option("--stage", f.stage, "the train net state's stages, comma-separated");
   app.add_option("--metrics", f.metrics, "also write one JSON line per display and test here");
-  app.add_option("--gpu", f.gpu, "GPU device id (default: the solver's solver_mode/device_id)");
+  app.add_option("--gpu", f.gpu,
+                 "GPU id, list or 'all' (default: the solver's solver_mode/device_id)");
 }
 
 std::string join(const std::vector<std::string>& names) {

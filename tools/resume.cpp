@@ -20,8 +20,7 @@ constexpr const char* kDescription =
     "Signals: SIGINT snapshots and stops (default), SIGHUP snapshots and goes on.";
 
 struct Flags {
-  std::string solver, snapshot, weights, sigint = "stop", sighup = "snapshot", metrics;
-  int gpu = -1;
+  std::string solver, snapshot, weights, sigint = "stop", sighup = "snapshot", metrics, gpu;
 };
 
 void configure(CLI::App& app, Flags& f) {
@@ -33,7 +32,8 @@ void configure(CLI::App& app, Flags& f) {
   app.add_option("--sighup_effect,--sighup-effect", f.sighup,
                  "stop|snapshot|none on SIGHUP (default snapshot: snapshot, go on)");
   app.add_option("--metrics", f.metrics, "append one JSON line per display and test here");
-  app.add_option("--gpu", f.gpu, "GPU device id (default: the solver's solver_mode/device_id)");
+  app.add_option("--gpu", f.gpu,
+                 "GPU id, list or 'all' (default: the solver's solver_mode/device_id)");
 }
 
 int run(const Flags& f) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "solvers/solver.hpp"
+#include "solvers/solver_params.hpp"
 #include "solvers/training_run.hpp"
 #include "util/tool_main.hpp"
 
@@ -23,7 +24,8 @@ constexpr const char* kDescription =
 
 struct Flags {
   std::string solver, weights, snapshot, sigint = "stop", sighup = "snapshot", stage, metrics;
-  int level = -1, gpu = -1;
+  std::string gpu;
+  int level = -1;
 };
 
 void configure(CLI::App& app, Flags& f) {
@@ -39,7 +41,8 @@ void configure(CLI::App& app, Flags& f) {
   app.add_option("--level", f.level, "the train net state's level (include/exclude rules)");
   app.add_option("--stage", f.stage, "the train net state's stages, comma-separated");
   app.add_option("--metrics", f.metrics, "also write one JSON line per display and test here");
-  app.add_option("--gpu", f.gpu, "GPU device id (default: the solver's solver_mode/device_id)");
+  app.add_option("--gpu", f.gpu,
+                 "GPU id, list or 'all' (default: the solver's solver_mode/device_id)");
 }
 
 int run(const Flags& f) {

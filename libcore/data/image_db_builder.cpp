@@ -215,8 +215,9 @@ ImageDbReport build_image_db(const std::string& root, std::vector<LabeledImage> 
       fs::create_directory(path);
     }
     writers.push_back(std::make_unique<LmdbWriter>(path));
-    report.parts.push_back({lists.size() > 1 ? output + (d == 0 ? "/train_lmdb" : "/valid_lmdb")
-                                             : output});
+    ImageDbPart part;
+    part.path = lists.size() > 1 ? output + (d == 0 ? "/train_lmdb" : "/valid_lmdb") : output;
+    report.parts.push_back(part);
   }
 
   // One sequence over all databases: item i is (list, position in list).

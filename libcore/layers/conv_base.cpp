@@ -46,30 +46,30 @@ static void read_dims(const Field& f, const std::string& name, int fallback, int
 void ConvBaseLayer::read_geometry() {
   const auto& p = param_.convolution_param();
   const std::string w = where();
-  auto pair = [&](bool has_h, bool has_w, int h, int wv, int repeated_count, const char* name,
-                  int out[2]) {
-    if (num_spatial_ != 2)
-      throw Error(w, std::string(name) + "_h/" + name + "_w need 2 spatial axes; use " + name);
-    if (!has_h || !has_w)
-      throw Error(w, std::string(name) + "_h and " + name + "_w must be given together");
-    if (repeated_count > 0)
-      throw Error(w, std::string("give either ") + name + " or " + name + "_h/" + name +
-                         "_w, not both");
+  // The _h/_w pair of `name` instead of the repeated field `repeated`. Kernel and
+  // stride have no default, so both halves are needed; pad_h/pad_w default to 0.
+  auto pair = [&](bool has_h, bool has_w, int h, int wv, int repeated_count,
+                  const std::string& name, const std::string& repeated, int out[2]) {
+    const std::string hw = name + "_h/" + name + "_w";
+    if (num_spatial_ != 2) throw Error(w, hw + " need 2 spatial axes; use " + repeated);
+    if (name != "pad" && (!has_h || !has_w))
+      throw Error(w, name + "_h and " + name + "_w must be given together");
+    if (repeated_count > 0) throw Error(w, "give either " + repeated + " or " + hw + ", not both");
     out[0] = h;
     out[1] = wv;
   };
   if (p.has_kernel_h() || p.has_kernel_w())
     pair(p.has_kernel_h(), p.has_kernel_w(), p.kernel_h(), p.kernel_w(), p.kernel_size_size(),
-         "kernel", kernel_);
+         "kernel", "kernel_size", kernel_);
   else
     read_dims(p.kernel_size(), "kernel_size", -1, 1, num_spatial_, w, kernel_);
   if (p.has_stride_h() || p.has_stride_w())
-    pair(p.has_stride_h(), p.has_stride_w(), p.stride_h(), p.stride_w(), p.stride_size(),
+    pair(p.has_stride_h(), p.has_stride_w(), p.stride_h(), p.stride_w(), p.stride_size(), "stride",
          "stride", stride_);
   else
     read_dims(p.stride(), "stride", 1, 1, num_spatial_, w, stride_);
   if (p.has_pad_h() || p.has_pad_w())
-    pair(p.has_pad_h(), p.has_pad_w(), p.pad_h(), p.pad_w(), p.pad_size(), "pad", pad_);
+    pair(p.has_pad_h(), p.has_pad_w(), p.pad_h(), p.pad_w(), p.pad_size(), "pad", "pad", pad_);
   else
     read_dims(p.pad(), "pad", 0, 0, num_spatial_, w, pad_);
   read_dims(p.dilation(), "dilation", 1, 1, num_spatial_, w, dilation_);
@@ -87,8 +87,8 @@ void ConvBaseLayer::layer_setup(const BlobVec& bottom, const BlobVec& /*top*/) {
   const auto& p = param_.convolution_param();
   const int axes = bottom[0]->num_axes();
   if (p.axis() < -axes || p.axis() >= axes)
-    throw Error(where(), "axis " + std::to_string(p.axis()) + " is out of range for a bottom of shape " +
-                             bottom[0]->shape_string());
+    throw Error(where(), "axis " + std::to_string(p.axis()) +
+                             " is out of range for a bottom of shape " + bottom[0]->shape_string());
   axis_ = p.axis() < 0 ? p.axis() + axes : p.axis();
   num_spatial_ = axes - axis_ - 1;
   if (num_spatial_ != 1 && num_spatial_ != 2)
@@ -140,13 +140,14 @@ void ConvBaseLayer::check_blobs() const {
   if (blobs_.size() != want)
     throw Error(where(), "expected " + std::to_string(want) + " parameter blobs, got " +
                              std::to_string(blobs_.size()));
-  const auto ws = weight_shape(conv_out_channels_, conv_in_channels_ / group_, kernel_, num_spatial_);
+  const auto ws =
+      weight_shape(conv_out_channels_, conv_in_channels_ / group_, kernel_, num_spatial_);
   if (blobs_[0]->shape() != ws)
-    throw Error(where(), "weight shape " + blobs_[0]->shape_string() + " does not match the expected " +
-                             shape_string(ws));
+    throw Error(where(), "weight shape " + blobs_[0]->shape_string() +
+                             " does not match the expected " + shape_string(ws));
   if (bias_term_ && blobs_[1]->shape() != std::vector<int>{num_output_})
-    throw Error(where(), "bias shape " + blobs_[1]->shape_string() + " does not match the expected " +
-                             shape_string({num_output_}));
+    throw Error(where(), "bias shape " + blobs_[1]->shape_string() +
+                             " does not match the expected " + shape_string({num_output_}));
 }
 
 void ConvBaseLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
@@ -166,9 +167,10 @@ void ConvBaseLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
   int out[2];
   for (int d = 0; d < 2; ++d) {
     const int extent = dilation_[d] * (kernel_[d] - 1) + 1;
-    out[d] = reverse() ? stride_[d] * (in[d] - 1) + extent - 2 * pad_[d]
-                       : (in[d] + 2 * pad_[d] >= extent
-                              ? (in[d] + 2 * pad_[d] - extent) / stride_[d] + 1 : 0);
+    out[d] =
+        reverse()
+            ? stride_[d] * (in[d] - 1) + extent - 2 * pad_[d]
+            : (in[d] + 2 * pad_[d] >= extent ? (in[d] + 2 * pad_[d] - extent) / stride_[d] + 1 : 0);
     if (out[d] < 1)
       throw Error(where(), "kernel " + dims_text(kernel_, num_spatial_) + " (dilation " +
                                dims_text(dilation_, num_spatial_) + ", pad " +
@@ -187,9 +189,9 @@ void ConvBaseLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
   top_dim_ = num_output_ * top_spatial_;
   const int* image = reverse() ? out : in;
   const int* cols = reverse() ? in : out;
-  geom_ = ConvGeometry{conv_in_channels_, image[0], image[1], kernel_[0], kernel_[1], pad_[0],
-                       pad_[1], stride_[0], stride_[1], dilation_[0], dilation_[1], cols[0],
-                       cols[1]};
+  geom_ = ConvGeometry{conv_in_channels_, image[0], image[1],   kernel_[0], kernel_[1],
+                       pad_[0],           pad_[1],  stride_[0], stride_[1], dilation_[0],
+                       dilation_[1],      cols[0],  cols[1]};
 
   plan_chunks();
 }
@@ -201,9 +203,11 @@ void ConvBaseLayer::plan_chunks() {
   // Side by side when every thread gets a sample.
   side_by_side_ = threads > 1 && num_ >= threads ? threads : 1;
   const long budget = std::max(per_sample, kChunkBudget);
-  const int max_chunk = static_cast<int>(std::max<long>(1, std::min<long>(num_, budget / per_sample)));
+  const int max_chunk =
+      static_cast<int>(std::max<long>(1, std::min<long>(num_, budget / per_sample)));
   int chunks = std::max(1, (num_ + max_chunk - 1) / max_chunk);
-  chunks = std::min(std::max(num_, 1), (chunks + side_by_side_ - 1) / side_by_side_ * side_by_side_);
+  chunks =
+      std::min(std::max(num_, 1), (chunks + side_by_side_ - 1) / side_by_side_ * side_by_side_);
   chunk_ = std::max(1, (num_ + chunks - 1) / chunks);
 
   const size_t col_need = is_1x1_ && chunk_ == 1 ? 0 : size_t(geom_.col_rows()) * chunk_ * sp;
@@ -218,25 +222,27 @@ void ConvBaseLayer::plan_chunks() {
 void ConvBaseLayer::for_chunks(const ChunkFn& f, float* dweights) {
   const int chunks = (num_ + chunk_ - 1) / chunk_;
   if (side_by_side_ == 1) {
-    for (int c = 0; c < chunks; ++c) f(c * chunk_, std::min(chunk_, num_ - c * chunk_), work_[0], dweights);
+    for (int c = 0; c < chunks; ++c)
+      f(c * chunk_, std::min(chunk_, num_ - c * chunk_), work_[0], dweights);
     return;
   }
+  // Every buffer is cleared here, not by its thread: OpenMP may start fewer threads
+  // (inside another parallel region, say) and an unused buffer must add nothing.
   const size_t wcount = dweights ? size_t(blobs_[0]->count()) : 0;
+  if (dweights)
+    for (Workspace& ws : work_) ws.dweights.assign(wcount, 0.f);
 #pragma omp parallel num_threads(side_by_side_)
   {
     Workspace& ws = work_[omp_get_thread_num()];
-    float* dw = nullptr;
-    if (dweights) {
-      ws.dweights.assign(wcount, 0.f);
-      dw = ws.dweights.data();
-    }
+    float* dw = dweights ? ws.dweights.data() : nullptr;
 #pragma omp for schedule(static)
     for (int c = 0; c < chunks; ++c) f(c * chunk_, std::min(chunk_, num_ - c * chunk_), ws, dw);
   }
   // Summed in thread order, so a fixed thread count gives fixed results.
   if (dweights) {
     Eigen::Map<Eigen::ArrayXf> total(dweights, long(wcount));
-    for (const Workspace& ws : work_) total += Eigen::Map<const Eigen::ArrayXf>(ws.dweights.data(), long(wcount));
+    for (const Workspace& ws : work_)
+      total += Eigen::Map<const Eigen::ArrayXf>(ws.dweights.data(), long(wcount));
   }
 }
 
@@ -276,8 +282,8 @@ void ConvBaseLayer::backward_gemm(const float* out, const float* weights, float*
   const float* o = gathered(out, num, ws);
   float* col = is_1x1_ && num == 1 ? im : ws.col.data();
   for (int g = 0; g < group_; ++g)
-    gemm(Trans::yes, Trans::no, K, ld, M, 1.f, weights + long(g) * M * K, o + long(g) * M * ld,
-         0.f, col + long(g) * K * ld);
+    gemm(Trans::yes, Trans::no, K, ld, M, 1.f, weights + long(g) * M * K, o + long(g) * M * ld, 0.f,
+         col + long(g) * K * ld);
   if (col == im) return;
   if (is_1x1_)
     from_channel_major(col, num, conv_in_channels_, geom_.col_spatial(), im);
@@ -311,7 +317,8 @@ void ConvBaseLayer::bias_gradient(const float* top_diff, float* dbias) const {
   for (int o = 0; o < num_output_; ++o) {
     float sum = 0.f;
     for (int n = 0; n < num_; ++n)
-      sum += Eigen::Map<const Eigen::ArrayXf>(top_diff + long(n) * top_dim_ + long(o) * sp, sp).sum();
+      sum +=
+          Eigen::Map<const Eigen::ArrayXf>(top_diff + long(n) * top_dim_ + long(o) * sp, sp).sum();
     dbias[o] += sum;
   }
 }

@@ -51,9 +51,9 @@ class ConvBaseLayer : public Layer {
   using ChunkFn = std::function<void(int, int, Workspace&, float*)>;
   void for_chunks(const ChunkFn& f, float* dweights = nullptr);
 
-  int num_ = 0;          // samples: product of the axes before `axis`
-  int channels_ = 0;     // bottom channels
-  int num_output_ = 0;   // top channels
+  int num_ = 0;         // samples: product of the axes before `axis`
+  int channels_ = 0;    // bottom channels
+  int num_output_ = 0;  // top channels
   int group_ = 1;
   bool bias_term_ = true;
   int bottom_dim_ = 0;   // values per sample in a bottom
@@ -72,9 +72,9 @@ class ConvBaseLayer : public Layer {
   int kernel_[2] = {1, 1}, stride_[2] = {1, 1}, pad_[2] = {0, 0}, dilation_[2] = {1, 1};
   bool is_1x1_ = false;  // 1x1 kernel, stride 1, no pad: the image is its own column matrix
   int conv_in_channels_ = 0, conv_out_channels_ = 0;
-  ConvGeometry geom_;    // conv input image -> columns
-  int chunk_ = 1;        // samples per GEMM
-  int side_by_side_ = 1; // threads running chunks at once (1: chunks in turn)
+  ConvGeometry geom_;     // conv input image -> columns
+  int chunk_ = 1;         // samples per GEMM
+  int side_by_side_ = 1;  // threads running chunks at once (1: chunks in turn)
   std::vector<Workspace> work_;
 };
 

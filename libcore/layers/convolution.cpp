@@ -26,11 +26,13 @@ void ConvolutionLayer::backward_cpu(const BlobVec& top, const std::vector<bool>&
     if (!weight_grad && !propagate_down[i]) continue;
     const float* x = bottom[i]->data();
     float* dx = propagate_down[i] ? bottom[i]->mutable_diff() : nullptr;
-    for_chunks([&](int n, int count, Workspace& ws, float* dw) {
-      const float* dy_n = dy + long(n) * top_dim_;
-      if (dw) weight_gemm(columns(x + long(n) * bottom_dim_, count, ws), dy_n, dw, count, ws);
-      if (dx) backward_gemm(dy_n, weights, dx + long(n) * bottom_dim_, count, ws);
-    }, dweights);
+    for_chunks(
+        [&](int n, int count, Workspace& ws, float* dw) {
+          const float* dy_n = dy + long(n) * top_dim_;
+          if (dw) weight_gemm(columns(x + long(n) * bottom_dim_, count, ws), dy_n, dw, count, ws);
+          if (dx) backward_gemm(dy_n, weights, dx + long(n) * bottom_dim_, count, ws);
+        },
+        dweights);
   }
 }
 

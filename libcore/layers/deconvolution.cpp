@@ -26,12 +26,14 @@ void DeconvolutionLayer::backward_cpu(const BlobVec& top, const std::vector<bool
     if (!weight_grad && !propagate_down[i]) continue;
     const float* x = bottom[i]->data();
     float* dx = propagate_down[i] ? bottom[i]->mutable_diff() : nullptr;
-    for_chunks([&](int n, int count, Workspace& ws, float* dw) {
-      // Both passes read the columns of the top diff: unroll it once.
-      const float* col = columns(dy + long(n) * top_dim_, count, ws);
-      if (dw) weight_gemm(col, x + long(n) * bottom_dim_, dw, count, ws);
-      if (dx) forward_gemm(col, weights, dx + long(n) * bottom_dim_, count, ws);
-    }, dweights);
+    for_chunks(
+        [&](int n, int count, Workspace& ws, float* dw) {
+          // Both passes read the columns of the top diff: unroll it once.
+          const float* col = columns(dy + long(n) * top_dim_, count, ws);
+          if (dw) weight_gemm(col, x + long(n) * bottom_dim_, dw, count, ws);
+          if (dx) forward_gemm(col, weights, dx + long(n) * bottom_dim_, count, ws);
+        },
+        dweights);
   }
 }
 

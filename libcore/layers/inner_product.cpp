@@ -56,13 +56,24 @@ void InnerProductLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
 }
 
 void InnerProductLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   float* y = top[0]->mutable_data();
-  gemm(Trans::no, transpose_ ? Trans::no : Trans::yes, M_, N_, K_, 1.f, bottom[0]->data(),
-       blobs_[0]->data(), 0.f, y);
-  if (bias_term_) {
-    Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> ym(y, M_, N_);
-    ym.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(blobs_[1]->data(), N_);
+  const float* x = bottom[0]->data();
+  const float* w = blobs_[0]->data();
+  Eigen::Map<RowMat> ym(y, M_, N_);
+  if (M_ < N_) {
+    // Few samples, many outputs (fc6: 16 x 4096): computed as top^T = W x^T, then
+    // transposed. Eigen splits a product's threads along the rows of its result, and
+    // with only M rows each thread would stream all of W (measured 18 ms instead of
+    // 32 ms for CaffeNet's fc6 on 2 threads).
+    top_t_.resize(size_t(N_) * M_);
+    gemm(transpose_ ? Trans::yes : Trans::no, Trans::yes, N_, M_, K_, 1.f, w, x, 0.f,
+         top_t_.data());
+    ym = Eigen::Map<const RowMat>(top_t_.data(), N_, M_).transpose();
+  } else {
+    gemm(Trans::no, transpose_ ? Trans::no : Trans::yes, M_, N_, K_, 1.f, x, w, 0.f, y);
   }
+  if (bias_term_) ym.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(blobs_[1]->data(), N_);
 }
 
 void InnerProductLayer::backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
@@ -76,7 +87,8 @@ void InnerProductLayer::backward_cpu(const BlobVec& top, const std::vector<bool>
       gemm(Trans::yes, Trans::no, N_, K_, M_, 1.f, dy, x, 1.f, blobs_[0]->mutable_diff());
   }
   if (bias_term_ && param_propagate_down(1)) {
-    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> dym(dy, M_, N_);
+    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> dym(
+        dy, M_, N_);
     Eigen::Map<Eigen::RowVectorXf>(blobs_[1]->mutable_diff(), N_) += dym.colwise().sum();
   }
   if (propagate_down[0])  // dx (M x K) = dy W, or dy W^T with transpose

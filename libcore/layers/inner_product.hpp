@@ -2,6 +2,8 @@
 // InnerProduct (fully connected): the bottom is read as an M x K matrix, M the
 // product of the axes before `axis`, K of the rest; top (M x N) = bottom * W^T + bias.
 // Weight (N, K), or (K, N) with transpose: true; bias (N).
+#include <vector>
+
 #include "layers/layer.hpp"
 
 namespace cortado {
@@ -25,6 +27,7 @@ class InnerProductLayer : public Layer {
   int M_ = 0, K_ = 0, N_ = 0;
   bool bias_term_ = true;
   bool transpose_ = false;
+  std::vector<float> top_t_;  // top transposed (N x M), see forward_cpu
 };
 
 }  // namespace cortado

@@ -51,7 +51,8 @@ void LRNLayer::channel_window_sum(const float* in, float* out, float* acc) const
   const int plane = height_ * width_, half = (size_ - 1) / 2;
   ArrayMap a(acc, plane);
   a.setZero();
-  for (int c = 0; c < std::min(half, channels_); ++c) a += ConstArrayMap(in + long(c) * plane, plane);
+  for (int c = 0; c < std::min(half, channels_); ++c)
+    a += ConstArrayMap(in + long(c) * plane, plane);
   for (int c = 0; c < channels_; ++c) {
     // Window [c - half, c + half]: add the plane entering, write, drop the one leaving.
     if (c + half < channels_) a += ConstArrayMap(in + long(c + half) * plane, plane);
@@ -135,7 +136,8 @@ void LRNLayer::backward_cpu(const BlobVec& top, const std::vector<bool>& propaga
       else
         box_sum(ratio.data(), summed.data(), tmp.data());
       apply_scale(dy + off, scale + off, dx + off, unit);
-      ArrayMap(dx + off, unit) -= coeff * ConstArrayMap(x + off, unit) * ArrayMap(summed.data(), unit);
+      ArrayMap(dx + off, unit) -=
+          coeff * ConstArrayMap(x + off, unit) * ArrayMap(summed.data(), unit);
     }
   }
 }

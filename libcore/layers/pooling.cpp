@@ -94,8 +94,7 @@ void PoolingLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
   if (height_ + 2 * pad_h_ < kernel_h_ || width_ + 2 * pad_w_ < kernel_w_)
     throw Error(where(), "kernel " + std::to_string(kernel_h_) + "x" + std::to_string(kernel_w_) +
                              " is larger than the padded bottom (shape " + b.shape_string() + ")");
-  const bool ceil_mode =
-      param_.pooling_param().round_mode() == caffe::PoolingParameter::CEIL;
+  const bool ceil_mode = param_.pooling_param().round_mode() == caffe::PoolingParameter::CEIL;
   pooled_h_ = pooled_size(height_, kernel_h_, pad_h_, stride_h_, ceil_mode);
   pooled_w_ = pooled_size(width_, kernel_w_, pad_w_, stride_w_, ceil_mode);
   for (Blob* t : top) t->reshape({b.shape(0), b.shape(1), pooled_h_, pooled_w_});

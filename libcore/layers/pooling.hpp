@@ -43,7 +43,7 @@ class PoolingLayer : public Layer {
   int kernel_h_ = 0, kernel_w_ = 0, stride_h_ = 1, stride_w_ = 1, pad_h_ = 0, pad_w_ = 0;
   int planes_ = 0, height_ = 0, width_ = 0, pooled_h_ = 0, pooled_w_ = 0;
   std::vector<Span> rows_, cols_;  // the windows of every output row / column
-  std::vector<int> argmax_;  // MAX: flat index within the bottom plane, per top element
+  std::vector<int> argmax_;        // MAX: flat index within the bottom plane, per top element
 };
 
 }  // namespace cortado

@@ -15,8 +15,7 @@ void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, 
 // The same for packed matrices (no gaps between rows).
 inline void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A,
                  const float* B, float beta, float* C) {
-  gemm(ta, tb, M, N, K, alpha, A, ta == Trans::no ? K : M, B, tb == Trans::no ? N : K, beta,
-       C, N);
+  gemm(ta, tb, M, N, K, alpha, A, ta == Trans::no ? K : M, B, tb == Trans::no ? N : K, beta, C, N);
 }
 
 // y = alpha * op(A) * x + beta * y, A packed row-major M x N (op(A) is N x M when transposed).

@@ -12,6 +12,7 @@
 #include "solvers/data_cursors.hpp"
 #include "solvers/lr_policy.hpp"
 #include "solvers/nonfinite.hpp"
+#include "solvers/solver_params.hpp"
 #include "solvers/update_rule.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -25,6 +26,7 @@ namespace cortado {
 Solver::Solver(const caffe::SolverParameter& param, const std::string& where)
     : param_(param), where_(where) {
   LOG_INFO("Initializing solver from parameters: \n{}", to_text_proto(param_));
+  check_solver_params(param_, where_);
   if (param_.random_seed() >= 0) seed_global_rng(static_cast<uint64_t>(param_.random_seed()));
   init_train_net();
   init_test_nets();
@@ -115,17 +117,10 @@ void Solver::init_test_nets() {
 }
 
 void Solver::load_weights(const std::string& caffemodels) {
-  size_t start = 0;
-  while (start <= caffemodels.size()) {
-    size_t comma = caffemodels.find(',', start);
-    if (comma == std::string::npos) comma = caffemodels.size();
-    const std::string file = caffemodels.substr(start, comma - start);
-    if (!file.empty()) {
-      LOG_INFO("Copying weights from {}", file);
-      net_->copy_trained_layers_from(file);
-      for (auto& t : test_nets_) t->copy_trained_layers_from(file);
-    }
-    start = comma + 1;
+  for (const auto& file : split_commas(caffemodels)) {
+    LOG_INFO("Copying weights from {}", file);
+    net_->copy_trained_layers_from(file);
+    for (auto& t : test_nets_) t->copy_trained_layers_from(file);
   }
 }
 

@@ -65,6 +65,18 @@ void check_net_sources(const caffe::SolverParameter& p, const std::string& where
 
 }  // namespace
 
+std::vector<std::string> split_commas(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 void read_solver_params(const std::string& path, caffe::SolverParameter* param) {
   read_text_proto(path, *param);
   upgrade_solver_type(param, path);

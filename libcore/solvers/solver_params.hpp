@@ -3,6 +3,7 @@
 // does, and checking it up front so that every mistake is a one-line Error
 // naming the solver file (Caffe aborts on CHECKs deep inside the solver).
 #include <string>
+#include <vector>
 
 namespace caffe {
 class SolverParameter;
@@ -20,5 +21,8 @@ void read_solver_params(const std::string& path, caffe::SolverParameter* param);
 // lr_policy with usable parameters, a supported snapshot format. `where` names
 // the solver in errors.
 void check_solver_params(const caffe::SolverParameter& param, const std::string& where);
+
+// "a,b,c" -> {"a","b","c"} (weights lists, --stage); empty items dropped.
+std::vector<std::string> split_commas(const std::string& list);
 
 }  // namespace cortado

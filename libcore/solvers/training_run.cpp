@@ -7,40 +7,11 @@
 #include "solvers/signal_action.hpp"
 #include "solvers/solver.hpp"
 #include "solvers/solver_params.hpp"
+#include "util/device.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
 namespace cortado {
-namespace {
-
-// --gpu wins; else an explicit solver_mode: GPU picks device_id (Caffe's train).
-int chosen_gpu(const caffe::SolverParameter& param, int flag) {
-  if (flag >= 0) return flag;
-  if (param.has_solver_mode() && param.solver_mode() == caffe::SolverParameter::GPU)
-    return param.device_id();
-  return -1;
-}
-
-bool use_gpu(int gpu) {
-#ifdef CORTADO_WITH_CUDA
-  return gpu >= 0;
-#else
-  (void)gpu;
-  return false;
-#endif
-}
-
-void log_mode(int gpu) {
-  if (gpu < 0)
-    LOG_INFO("Use CPU.");
-  else if (use_gpu(gpu))
-    LOG_INFO("Use GPU with device ID {}", gpu);
-  else
-    LOG_WARN("solver_mode GPU (device {}), but this build has no GPU backend: using the CPU",
-             gpu);
-}
-
-}  // namespace
 
 void gflags_style_args(int argc, char** argv) {
   static std::vector<std::string> rewritten;  // argv must keep pointing at live strings
@@ -48,24 +19,12 @@ void gflags_style_args(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     // "-x" stays a short flag; "-solver" (two or more letters) is a gflags long flag.
-    if (a.size() > 2 && a[0] == '-' && a[1] != '-' && std::isalpha(static_cast<unsigned char>(a[1])) &&
-        std::isalpha(static_cast<unsigned char>(a[2]))) {
+    auto letter = [&](size_t i) { return std::isalpha(static_cast<unsigned char>(a[i])) != 0; };
+    if (a.size() > 2 && a[0] == '-' && letter(1) && letter(2)) {
       rewritten.push_back("-" + a);
       argv[i] = rewritten.back().data();
     }
   }
-}
-
-std::vector<std::string> split_commas(const std::string& list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    if (comma > start) out.push_back(list.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
 }
 
 std::unique_ptr<Solver> build_solver(const TrainingOptions& opts) {
@@ -82,12 +41,12 @@ std::unique_ptr<Solver> build_solver(const TrainingOptions& opts) {
     param.add_weights(opts.weights);
   }
   check_solver_params(param, opts.solver);
-  if (opts.gpu >= 0 && !use_gpu(opts.gpu))
-    throw Error("--gpu", "this Cortado was built without the CUDA backend; drop --gpu");
-  const int gpu = chosen_gpu(param, opts.gpu);
-  log_mode(gpu);
+  const bool solver_gpu =
+      param.has_solver_mode() && param.solver_mode() == caffe::SolverParameter::GPU;
+  const DeviceChoice device = choose_device(opts.gpu, solver_gpu, param.device_id());
+  activate_device(device);
   auto solver = std::make_unique<Solver>(param, opts.solver);
-  if (use_gpu(gpu)) solver->set_mode(Mode::gpu);
+  if (device.gpu) solver->set_mode(Mode::gpu);
   if (!opts.snapshot.empty()) {
     LOG_INFO("Resuming from {}", opts.snapshot);
     solver->restore(opts.snapshot, opts.weights);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "solvers/solver_action.hpp"
+#include "solvers/solver_params.hpp"  // split_commas, used by the tools
 
 namespace cortado {
 
@@ -21,7 +22,7 @@ struct TrainingOptions {
   std::vector<std::string> stages;  // --stage, added to train_state
   std::string metrics;    // --metrics FILE.jsonl
   bool append_metrics = false;
-  int gpu = -1;           // --gpu (-1: the solver's solver_mode / device_id)
+  std::string gpu;        // --gpu ("" : the solver's solver_mode / device_id)
   SolverAction on_sigint = SolverAction::stop;
   SolverAction on_sighup = SolverAction::snapshot;
 };
@@ -37,8 +38,5 @@ int run_training(Solver& solver, const TrainingOptions& opts);
 // Caffe's gflags spellings: "-solver=S" and "-solver S" become "--solver=S" /
 // "--solver S" (argv is rewritten in place), so Caffe command lines work unchanged.
 void gflags_style_args(int argc, char** argv);
-
-// "a,b,c" -> {"a","b","c"}; empty items dropped.
-std::vector<std::string> split_commas(const std::string& list);
 
 }  // namespace cortado

@@ -147,7 +147,7 @@ TEST_CASE("the LeNet train/test net splits label and ip2 in TEST only", "[engine
   read_text_proto(test::testdata("nets/lenet_train_test.prototxt"), param);
   for (auto& l : *param.mutable_layer())
     if (l.type() == "Data")
-      l.mutable_data_param()->set_source(test::testdata("lenet/fashion_mnist_test200_lmdb"));
+      l.mutable_data_param()->set_source(test::testdata("lmdb/fashion_mnist_test200_lmdb"));
   Net test_net(param, caffe::TEST);
   using V = std::vector<std::string>;
   CHECK(test_net.layer_names() == V{"mnist", "label_mnist_1_split", "conv1", "pool1", "conv2",

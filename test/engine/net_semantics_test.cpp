@@ -266,7 +266,7 @@ TEST_CASE("the golden LeNet caffemodel loads and classifies test200 sanely", "[e
   read_text_proto(test::testdata("nets/lenet_train_test.prototxt"), param);
   for (auto& l : *param.mutable_layer())
     if (l.type() == "Data")
-      l.mutable_data_param()->set_source(test::testdata("lenet/fashion_mnist_test200_lmdb"));
+      l.mutable_data_param()->set_source(test::testdata("lmdb/fashion_mnist_test200_lmdb"));
   Net net(param, caffe::TEST);
   net.copy_trained_layers_from(test::testdata("lenet/lenet_iter_1000.caffemodel"));
   float accuracy = 0.f, loss = 0.f;
@@ -286,7 +286,7 @@ TEST_CASE("a TRAIN net's caffemodel has every layer, the Data layer with no blob
   read_text_proto(test::testdata("nets/lenet_train_test.prototxt"), param);
   for (auto& l : *param.mutable_layer())
     if (l.type() == "Data")
-      l.mutable_data_param()->set_source(test::testdata("lenet/fashion_mnist_test200_lmdb"));
+      l.mutable_data_param()->set_source(test::testdata("lmdb/fashion_mnist_test200_lmdb"));
   Net net(param, caffe::TRAIN);
   net.copy_trained_layers_from(test::testdata("lenet/lenet_iter_1000.caffemodel"));
   const std::string file = test::temp_dir("lenet_save") + "/lenet.caffemodel";

@@ -29,7 +29,7 @@ std::string lenet_with_test200(const std::string& dir) {
     const size_t at = text.find(std::string("\"") + src + "\"");
     REQUIRE(at != std::string::npos);
     text.replace(at, std::string(src).size() + 2,
-                 "\"" + testdata("lenet/fashion_mnist_test200_lmdb") + "\"");
+                 "\"" + testdata("lmdb/fashion_mnist_test200_lmdb") + "\"");
   }
   const std::string path = dir + "/lenet.prototxt";
   std::ofstream(path) << text;

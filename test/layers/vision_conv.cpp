@@ -105,7 +105,8 @@ TEST_CASE("Convolution blobs have Caffe's shapes and are filled by the fillers",
   REQUIRE(y.shape() == std::vector<int>{2, 4, 5, 6});
 }
 
-TEST_CASE("Convolution output size is (in + 2 pad - dilated kernel) / stride + 1", "[layers][conv]") {
+TEST_CASE("Convolution output size is (in + 2 pad - dilated kernel) / stride + 1",
+          "[layers][conv]") {
   Blob x({1, 1, 11, 10}), y;
   auto layer = make(R"(type: "Convolution" convolution_param { num_output: 2
       kernel_size: 3 pad: 1 stride: 2 dilation: 2 })");
@@ -116,6 +117,11 @@ TEST_CASE("Convolution output size is (in + 2 pad - dilated kernel) / stride + 1
   x.reshape({3, 1, 7, 7});
   layer->reshape({&x}, {&y});
   REQUIRE(y.shape() == std::vector<int>{3, 2, 3, 3});
+  // pad_h alone leaves pad_w at 0, as in Caffe.
+  auto padded =
+      make("type: 'Convolution' convolution_param { num_output: 1 kernel_size: 3 pad_h: 1 }");
+  padded->setup({&x}, {&y});
+  REQUIRE(y.shape() == std::vector<int>{3, 1, 7, 5});
 }
 
 TEST_CASE("Convolution forward matches direct loops", "[layers][conv]") {
@@ -204,8 +210,8 @@ TEST_CASE("Convolution accepts repeated kernel_size, pad and stride per axis", "
   fill_gaussian(*layer->blobs()[0], 0.f, 1.f, 6);
   fill_gaussian(*layer->blobs()[1], 0.f, 1.f, 7);
   layer->forward({&x}, {&y});
-  require_close(data(y), conv_reference(s, x.data(), layer->blobs()[0]->data(),
-                                        layer->blobs()[1]->data()));
+  require_close(data(y),
+                conv_reference(s, x.data(), layer->blobs()[0]->data(), layer->blobs()[1]->data()));
 }
 
 TEST_CASE("Convolution with several bottoms shares one set of weights", "[layers][conv]") {
@@ -231,14 +237,15 @@ TEST_CASE("Convolution axis: leading axes are samples; 1-d convolution", "[layer
     s.num = 4;  // 2 x 2 leading axes
     Blob x({2, 2, 3, 5, 6}), y;
     fill_gaussian(x, 0.f, 1.f, 8);
-    auto layer = make(R"(type: "Convolution" convolution_param { num_output: 2 kernel_size: 3 axis: 2 })");
+    auto layer =
+        make(R"(type: "Convolution" convolution_param { num_output: 2 kernel_size: 3 axis: 2 })");
     layer->setup({&x}, {&y});
     fill_gaussian(*layer->blobs()[0], 0.f, 1.f, 9);
     fill_gaussian(*layer->blobs()[1], 0.f, 1.f, 10);
     layer->forward({&x}, {&y});
     REQUIRE(y.shape() == std::vector<int>{2, 2, 2, 3, 4});
-    require_close(data(y), conv_reference(s, x.data(), layer->blobs()[0]->data(),
-                                          layer->blobs()[1]->data()));
+    require_close(
+        data(y), conv_reference(s, x.data(), layer->blobs()[0]->data(), layer->blobs()[1]->data()));
   }
   SECTION("one spatial axis") {
     ConvSpec s = spec(2, 1, 9, 3, 1);
@@ -247,15 +254,16 @@ TEST_CASE("Convolution axis: leading axes are samples; 1-d convolution", "[layer
     s.stride_w = 2;
     Blob x({2, 2, 9}), y;
     fill_gaussian(x, 0.f, 1.f, 11);
-    auto layer = make(R"(type: "Convolution" convolution_param { num_output: 3 kernel_size: 3 pad: 1 stride: 2 })");
+    auto layer = make(
+        R"(type: "Convolution" convolution_param { num_output: 3 kernel_size: 3 pad: 1 stride: 2 })");
     layer->setup({&x}, {&y});
     REQUIRE(layer->blobs()[0]->shape() == std::vector<int>{3, 2, 3});
     fill_gaussian(*layer->blobs()[0], 0.f, 1.f, 12);
     fill_gaussian(*layer->blobs()[1], 0.f, 1.f, 13);
     layer->forward({&x}, {&y});
     REQUIRE(y.shape() == std::vector<int>{2, 3, 5});
-    require_close(data(y), conv_reference(s, x.data(), layer->blobs()[0]->data(),
-                                          layer->blobs()[1]->data()));
+    require_close(
+        data(y), conv_reference(s, x.data(), layer->blobs()[0]->data(), layer->blobs()[1]->data()));
     check_gradients(*layer, {&x}, {&y});
   }
 }
@@ -298,7 +306,8 @@ TEST_CASE("Convolution gradients match numeric differences", "[layers][conv]") {
   }
 }
 
-TEST_CASE("Convolution param gradients accumulate; frozen params are left alone", "[layers][conv]") {
+TEST_CASE("Convolution param gradients accumulate; frozen params are left alone",
+          "[layers][conv]") {
   ConvRun r(spec(2, 4, 4, 2, 3));
   r.layer->forward({&r.x}, {&r.y});
   fill_gaussian(r.y, 0.f, 1.f, 3);  // data unused by backward
@@ -353,8 +362,9 @@ TEST_CASE("Convolution and Deconvolution give the same results on 1, 2 and 3 thr
       if (first.empty()) {
         const float* w = layer->blobs()[0]->data();
         const float* b = layer->blobs()[1]->data();
-        require_close(got[0], std::string(type) == "Convolution" ? conv_reference(s, x.data(), w, b)
-                                                                 : deconv_reference(s, x.data(), w, b));
+        require_close(got[0], std::string(type) == "Convolution"
+                                  ? conv_reference(s, x.data(), w, b)
+                                  : deconv_reference(s, x.data(), w, b));
         first = got;
       }
       for (size_t k = 0; k < got.size(); ++k) require_close(got[k], first[k], 1e-5f);
@@ -362,18 +372,48 @@ TEST_CASE("Convolution and Deconvolution give the same results on 1, 2 and 3 thr
   }
 }
 
+TEST_CASE("Convolution backward inside another parallel region adds no stale gradients",
+          "[layers][conv]") {
+  // A nested OpenMP region runs on one thread; the other thread's gradient buffer,
+  // filled by an earlier backward, must not leak into the sum.
+  RestoreThreads restore;
+  set_cpu_threads(2);
+  ConvSpec s = spec(3, 6, 6, 2, 3);
+  s.num = 4;
+  ConvRun r(s);
+  r.layer->forward({&r.x}, {&r.y});
+  fill_gaussian(r.y, 0.f, 1.f, 5);
+  std::copy(r.y.data(), r.y.data() + r.y.count(), r.y.mutable_diff());
+  auto& w = *r.layer->blobs()[0];
+  w.set_diff(0.f);
+  r.layer->backward({&r.y}, {true}, {&r.x});
+  const auto want = diff(w);
+  w.set_diff(0.f);
+#pragma omp parallel num_threads(2)
+  {
+#pragma omp single
+    r.layer->backward({&r.y}, {true}, {&r.x});
+  }
+  require_close(diff(w), want);
+}
+
 TEST_CASE("Convolution rejects bad parameters with the layer's name", "[layers][conv]") {
   Blob x({1, 4, 5, 5}), y;
   auto setup = [&](const std::string& p) {
-    return [&, p] { make("name: 'c1' type: 'Convolution' convolution_param { " + p + " }")->setup({&x}, {&y}); };
+    return [&, p] {
+      make("name: 'c1' type: 'Convolution' convolution_param { " + p + " }")->setup({&x}, {&y});
+    };
   };
   require_error(setup("num_output: 2"), "layer 'c1' (Convolution): kernel_size must be given");
-  require_error(setup("num_output: 3 kernel_size: 3 group: 2"), "num_output 3 is not divisible by group 2");
-  require_error(setup("num_output: 2 kernel_size: 3 group: 3"), "4 channels are not divisible by group 3");
+  require_error(setup("num_output: 3 kernel_size: 3 group: 2"),
+                "num_output 3 is not divisible by group 2");
+  require_error(setup("num_output: 2 kernel_size: 3 group: 3"),
+                "4 channels are not divisible by group 3");
   require_error(setup("kernel_size: 3"), "num_output must be given");
   require_error(setup("num_output: 2 kernel_size: 3 kernel_h: 3 kernel_w: 3"), "not both");
   require_error(setup("num_output: 2 kernel_h: 3"), "kernel_h and kernel_w must be given together");
-  require_error(setup("num_output: 2 kernel_size: 1 kernel_size: 2 kernel_size: 3"), "expected 1 or 2");
+  require_error(setup("num_output: 2 kernel_size: 1 kernel_size: 2 kernel_size: 3"),
+                "expected 1 or 2");
   require_error(setup("num_output: 2 kernel_size: 0"), "kernel dimensions must be positive");
   require_error(setup("num_output: 2 kernel_size: 7"), "gives no output");
   require_error(setup("num_output: 2 kernel_size: 3 axis: 4"), "axis 4 is out of range");

@@ -19,8 +19,7 @@ struct DeconvRun {
   }
   void check_forward(const ConvSpec& s) {
     layer->forward({&x}, {&y});
-    REQUIRE(y.shape() ==
-            std::vector<int>{s.num, s.num_output, s.deconv_out_h(), s.deconv_out_w()});
+    REQUIRE(y.shape() == std::vector<int>{s.num, s.num_output, s.deconv_out_h(), s.deconv_out_w()});
     const float* b = s.bias ? layer->blobs()[1]->data() : nullptr;
     require_close(data(y), deconv_reference(s, x.data(), layer->blobs()[0]->data(), b));
   }
@@ -47,9 +46,9 @@ TEST_CASE("Deconvolution forward by hand: a 2x2 kernel stamped at stride 2", "[l
   set(*layer->blobs()[0], {1, 10, 100, 1000});
   layer->forward({&x}, {&y});
   REQUIRE(y.shape() == std::vector<int>{1, 1, 4, 4});
-  require_close(data(y), {1, 10, 2, 20,           //
-                          100, 1000, 200, 2000,   //
-                          3, 30, 4, 40,           //
+  require_close(data(y), {1, 10, 2, 20,          //
+                          100, 1000, 200, 2000,  //
+                          3, 30, 4, 40,          //
                           300, 3000, 400, 4000});
 }
 
@@ -95,7 +94,8 @@ TEST_CASE("Deconvolution forward matches direct scatter loops", "[layers][deconv
   }
 }
 
-TEST_CASE("Deconvolution is the transpose of Convolution with the same weights", "[layers][deconv]") {
+TEST_CASE("Deconvolution is the transpose of Convolution with the same weights",
+          "[layers][deconv]") {
   // <conv(a), b> == <a, deconv(b)> when the deconvolution maps conv's output back.
   ConvSpec s = spec(4, 7, 6, 6, 3);
   s.group = 2;
@@ -157,10 +157,14 @@ TEST_CASE("Deconvolution gradients match numeric differences", "[layers][deconv]
 
 TEST_CASE("Deconvolution rejects an output that vanishes", "[layers][deconv]") {
   Blob x({1, 2, 1, 1}), y;
-  require_error([&] {
-    make("name: 'up' type: 'Deconvolution' convolution_param { num_output: 2 kernel_size: 2 pad: 1 }")
-        ->setup({&x}, {&y});
-  }, "layer 'up' (Deconvolution): kernel 2x2");
+  require_error(
+      [&] {
+        make(
+            "name: 'up' type: 'Deconvolution' convolution_param { num_output: 2 kernel_size: 2 "
+            "pad: 1 }")
+            ->setup({&x}, {&y});
+      },
+      "layer 'up' (Deconvolution): kernel 2x2");
 }
 
 }  // namespace cortado::test::vision

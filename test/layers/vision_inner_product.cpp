@@ -48,7 +48,8 @@ TEST_CASE("InnerProduct flattens from axis; transpose stores W as K x N", "[laye
   for (int n = 0; n < 2; ++n)
     for (int o = 0; o < 4; ++o) {
       double s = plain->blobs()[1]->data()[o];
-      for (int k = 0; k < 12; ++k) s += double(plain->blobs()[0]->data()[o * 12 + k]) * x.data()[n * 12 + k];
+      for (int k = 0; k < 12; ++k)
+        s += double(plain->blobs()[0]->data()[o * 12 + k]) * x.data()[n * 12 + k];
       REQUIRE(y.data()[n * 4 + o] == Approx(s).margin(1e-5));
     }
   require_close(data(yt), data(y), 1e-5f);
@@ -57,7 +58,8 @@ TEST_CASE("InnerProduct flattens from axis; transpose stores W as K x N", "[laye
 TEST_CASE("InnerProduct axis 2 keeps the leading axes", "[layers][ip]") {
   Blob x({2, 3, 5}), y;
   fill_gaussian(x, 0.f, 1.f, 4);
-  auto layer = make("type: 'InnerProduct' inner_product_param { num_output: 2 axis: 2 bias_term: false }");
+  auto layer =
+      make("type: 'InnerProduct' inner_product_param { num_output: 2 axis: 2 bias_term: false }");
   layer->setup({&x}, {&y});
   REQUIRE(layer->blobs().size() == 1);
   REQUIRE(layer->blobs()[0]->shape() == std::vector<int>{2, 5});
@@ -67,18 +69,21 @@ TEST_CASE("InnerProduct axis 2 keeps the leading axes", "[layers][ip]") {
   for (int m = 0; m < 6; ++m)
     for (int o = 0; o < 2; ++o) {
       double s = 0;
-      for (int k = 0; k < 5; ++k) s += double(layer->blobs()[0]->data()[o * 5 + k]) * x.data()[m * 5 + k];
+      for (int k = 0; k < 5; ++k)
+        s += double(layer->blobs()[0]->data()[o * 5 + k]) * x.data()[m * 5 + k];
       REQUIRE(y.data()[m * 2 + o] == Approx(s).margin(1e-5));
     }
   check_gradients(*layer, {&x}, {&y});
 }
 
 TEST_CASE("InnerProduct gradients match numeric differences", "[layers][ip]") {
-  for (const char* extra : {"", "transpose: true", "bias_term: false", "axis: -1 transpose: true"}) {
+  for (const char* extra :
+       {"", "transpose: true", "bias_term: false", "axis: -1 transpose: true"}) {
     INFO("params: " << extra);
     Blob x({3, 2, 4}), y;
     fill_gaussian(x, 0.f, 1.f, 6);
-    auto layer = make(std::string("type: 'InnerProduct' inner_product_param { num_output: 5 ") + extra + " }");
+    auto layer = make(std::string("type: 'InnerProduct' inner_product_param { num_output: 5 ") +
+                      extra + " }");
     layer->setup({&x}, {&y});
     for (size_t i = 0; i < layer->blobs().size(); ++i)
       fill_gaussian(*layer->blobs()[i], 0.f, 1.f, 7 + unsigned(i));
@@ -94,7 +99,8 @@ TEST_CASE("InnerProduct fillers and errors", "[layers][ip]") {
   REQUIRE(data(*layer->blobs()[0]) == std::vector<float>(18, 2.f));
   REQUIRE(data(*layer->blobs()[1]) == std::vector<float>(3, 1.f));
   Blob wrong({2, 7});
-  require_error([&] { layer->reshape({&wrong}, {&y}); }, "layer 'fc' (InnerProduct): bottom shape 2 7 (14) gives 7 inputs");
+  require_error([&] { layer->reshape({&wrong}, {&y}); },
+                "layer 'fc' (InnerProduct): bottom shape 2 7 (14) gives 7 inputs");
   require_error([&] { make("name: 'fc' type: 'InnerProduct'")->setup({&x}, {&y}); },
                 "num_output must be given");
 }

@@ -72,7 +72,8 @@ TEST_CASE("LRN within a channel by hand: the divisor is local_size^2 at the bord
   // local_size 3, alpha 9, beta 1: scale = 1 + (sum of x^2 over the 3x3 window).
   Blob x({1, 1, 2, 2}), y;
   set(x, {1, 1, 1, 1});
-  auto layer = make("type: 'LRN' lrn_param { local_size: 3 alpha: 9 beta: 1 norm_region: WITHIN_CHANNEL }");
+  auto layer =
+      make("type: 'LRN' lrn_param { local_size: 3 alpha: 9 beta: 1 norm_region: WITHIN_CHANNEL }");
   layer->setup({&x}, {&y});
   layer->forward({&x}, {&y});
   require_close(data(y), {0.2f, 0.2f, 0.2f, 0.2f}, 1e-6f);
@@ -126,8 +127,9 @@ TEST_CASE("LRN gradients match numeric differences", "[layers][lrn]") {
 
 TEST_CASE("LRN rejects an even local_size", "[layers][lrn]") {
   Blob x({1, 4, 3, 3}), y;
-  require_error([&] { make("name: 'n1' type: 'LRN' lrn_param { local_size: 4 }")->setup({&x}, {&y}); },
-                "layer 'n1' (LRN): local_size must be odd, got 4");
+  require_error(
+      [&] { make("name: 'n1' type: 'LRN' lrn_param { local_size: 4 }")->setup({&x}, {&y}); },
+      "layer 'n1' (LRN): local_size must be odd, got 4");
 }
 
 }  // namespace cortado::test::vision

@@ -34,8 +34,8 @@ TEST_CASE("gemm matches loops for every transpose, leading dimension and beta", 
         const auto B = randoms(size_t(tb ? N : K) * ldb, 2);
         auto C = randoms(size_t(M) * ldc, 3);
         const auto C0 = C;
-        gemm(ta ? Trans::yes : Trans::no, tb ? Trans::yes : Trans::no, M, N, K, 1.5f, A.data(),
-             lda, B.data(), ldb, beta, C.data(), ldc);
+        gemm(ta ? Trans::yes : Trans::no, tb ? Trans::yes : Trans::no, M, N, K, 1.5f, A.data(), lda,
+             B.data(), ldb, beta, C.data(), ldc);
         for (int i = 0; i < M; ++i)
           for (int j = 0; j < ldc; ++j) {
             INFO("ta " << ta << " tb " << tb << " beta " << beta << " at " << i << "," << j);

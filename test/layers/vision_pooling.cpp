@@ -34,7 +34,8 @@ std::vector<float> pool_reference(const PoolSpec& p, const Blob& x, std::vector<
       for (int oy = 0; oy < OH; ++oy)
         for (int ox = 0; ox < OW; ++ox) {
           const int y0 = oy * p.sh - p.ph, x0 = ox * p.sw - p.pw;
-          const int divisor = (std::min(y0 + p.kh, H + p.ph) - y0) * (std::min(x0 + p.kw, W + p.pw) - x0);
+          const int divisor =
+              (std::min(y0 + p.kh, H + p.ph) - y0) * (std::min(x0 + p.kw, W + p.pw) - x0);
           float best = -FLT_MAX, sum = 0.f;
           int best_i = -1;
           for (int yy = std::max(y0, 0); yy < std::min(y0 + p.kh, H); ++yy)
@@ -83,8 +84,8 @@ void check_against_reference(const PoolSpec& p, const std::vector<int>& shape) {
     layer->forward({&x}, {&y});
   }
   REQUIRE(y.shape() == std::vector<int>{shape[0], shape[1],
-                                         out_size(shape[2], p.kh, p.sh, p.ph, p.ceil),
-                                         out_size(shape[3], p.kw, p.sw, p.pw, p.ceil)});
+                                        out_size(shape[2], p.kh, p.sh, p.ph, p.ceil),
+                                        out_size(shape[3], p.kw, p.sw, p.pw, p.ceil)});
   require_close(data(y), want);
 }
 
@@ -98,26 +99,30 @@ std::vector<int> pooled_shape(const std::string& params, std::vector<int> in) {
 
 TEST_CASE("Pooling output size follows Caffe's ceil rule", "[layers][pooling]") {
   // ceil((32 - 3) / 2) + 1 = 16; ceil((8 - 3) / 2) + 1 = 4 where floor would give 3
-  REQUIRE(pooled_shape("kernel_size: 3 stride: 2", {1, 1, 32, 32}) == std::vector<int>{1, 1, 16, 16});
+  REQUIRE(pooled_shape("kernel_size: 3 stride: 2", {1, 1, 32, 32}) ==
+          std::vector<int>{1, 1, 16, 16});
   REQUIRE(pooled_shape("kernel_size: 3 stride: 2", {2, 3, 8, 8}) == std::vector<int>{2, 3, 4, 4});
   REQUIRE(pooled_shape("kernel_size: 3 stride: 2 round_mode: FLOOR", {2, 3, 8, 8}) ==
           std::vector<int>{2, 3, 3, 3});
   // CaffeNet: 55 -> 27 -> 13 -> 6
-  REQUIRE(pooled_shape("kernel_size: 3 stride: 2", {1, 1, 55, 27}) == std::vector<int>{1, 1, 27, 13});
+  REQUIRE(pooled_shape("kernel_size: 3 stride: 2", {1, 1, 55, 27}) ==
+          std::vector<int>{1, 1, 27, 13});
   REQUIRE(pooled_shape("kernel_size: 3 stride: 2", {1, 1, 13, 13}) == std::vector<int>{1, 1, 6, 6});
   // With pad, a last window that would start at or beyond in + pad is dropped:
   // ceil((4 + 2 - 2) / 3) + 1 = 3, but (3 - 1) * 3 = 6 >= 4 + 1, so 2.
-  REQUIRE(pooled_shape("kernel_size: 2 stride: 3 pad: 1", {1, 1, 4, 4}) == std::vector<int>{1, 1, 2, 2});
-  REQUIRE(pooled_shape("kernel_size: 3 stride: 2 pad: 1", {1, 1, 8, 8}) == std::vector<int>{1, 1, 5, 5});
+  REQUIRE(pooled_shape("kernel_size: 2 stride: 3 pad: 1", {1, 1, 4, 4}) ==
+          std::vector<int>{1, 1, 2, 2});
+  REQUIRE(pooled_shape("kernel_size: 3 stride: 2 pad: 1", {1, 1, 8, 8}) ==
+          std::vector<int>{1, 1, 5, 5});
   REQUIRE(pooled_shape("kernel_h: 2 kernel_w: 3 stride_h: 1 stride_w: 2 pad_h: 1 pad_w: 0",
                        {1, 1, 5, 7}) == std::vector<int>{1, 1, 6, 3});
 }
 
 TEST_CASE("Pooling MAX by hand, with the argmax mask as a second top", "[layers][pooling]") {
   Blob x({1, 1, 4, 4}), y, mask;
-  set(x, {1, 9, 2, 3,    //
-          4, 5, 8, 7,    //
-          0, 6, 6, 1,    //
+  set(x, {1, 9, 2, 3,  //
+          4, 5, 8, 7,  //
+          0, 6, 6, 1,  //
           6, 3, 1, 11});
   auto layer = make("type: 'Pooling' pooling_param { pool: MAX kernel_size: 2 stride: 2 }");
   layer->setup({&x}, {&y, &mask});
@@ -145,7 +150,8 @@ TEST_CASE("Pooling AVE divides by the window clipped to the padded image", "[lay
   SECTION("pad 1: padding inside the window counts, beyond in + pad it does not") {
     Blob x({1, 1, 4, 4}), y;
     x.set_data(1.f);
-    auto layer = make("type: 'Pooling' pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 }");
+    auto layer =
+        make("type: 'Pooling' pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 }");
     layer->setup({&x}, {&y});
     layer->forward({&x}, {&y});
     // Windows start at -1, 1, 3; the last reaches only to in + pad = 5 (extent 2).
@@ -177,7 +183,8 @@ TEST_CASE("Pooling global_pooling takes the whole plane", "[layers][pooling]") {
   Blob x({2, 3, 4, 5}), y;
   fill_gaussian(x, 0.f, 1.f, 4);
   for (const char* pool : {"MAX", "AVE"}) {
-    auto layer = make(std::string("type: 'Pooling' pooling_param { global_pooling: true pool: ") + pool + " }");
+    auto layer = make(std::string("type: 'Pooling' pooling_param { global_pooling: true pool: ") +
+                      pool + " }");
     layer->setup({&x}, {&y});
     layer->forward({&x}, {&y});
     REQUIRE(y.shape() == std::vector<int>{2, 3, 1, 1});
@@ -198,21 +205,24 @@ TEST_CASE("Pooling gradients match numeric differences", "[layers][pooling]") {
   SECTION("MAX, overlapping windows with pad") {
     Blob x({2, 2, 6, 5}), y;
     fill_distinct(x, 5);
-    auto layer = make("type: 'Pooling' pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 }");
+    auto layer =
+        make("type: 'Pooling' pooling_param { pool: MAX kernel_size: 3 stride: 2 pad: 1 }");
     layer->setup({&x}, {&y});
     check_gradients(*layer, {&x}, {&y});
   }
   SECTION("MAX with a mask top") {
     Blob x({1, 2, 5, 5}), y, mask;
     fill_distinct(x, 6);
-    auto layer = make("type: 'Pooling' pooling_param { pool: MAX kernel_h: 2 kernel_w: 3 stride: 2 }");
+    auto layer =
+        make("type: 'Pooling' pooling_param { pool: MAX kernel_h: 2 kernel_w: 3 stride: 2 }");
     layer->setup({&x}, {&y, &mask});
     check_gradients(*layer, {&x}, {&y, &mask});
   }
   SECTION("AVE with pad and the ceil rule") {
     Blob x({2, 2, 7, 6}), y;
     fill_gaussian(x, 0.f, 1.f, 7);
-    auto layer = make("type: 'Pooling' pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 }");
+    auto layer =
+        make("type: 'Pooling' pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 }");
     layer->setup({&x}, {&y});
     check_gradients(*layer, {&x}, {&y});
   }
@@ -228,20 +238,28 @@ TEST_CASE("Pooling gradients match numeric differences", "[layers][pooling]") {
 TEST_CASE("Pooling rejects bad parameters with the layer's name", "[layers][pooling]") {
   Blob x({1, 2, 6, 6}), y, mask;
   auto setup = [&](const std::string& p) {
-    return [&, p] { make("name: 'p1' type: 'Pooling' pooling_param { " + p + " }")->setup({&x}, {&y}); };
+    return [&, p] {
+      make("name: 'p1' type: 'Pooling' pooling_param { " + p + " }")->setup({&x}, {&y});
+    };
   };
-  require_error(setup("pool: STOCHASTIC kernel_size: 2"), "layer 'p1' (Pooling): STOCHASTIC pooling is not supported");
+  require_error(setup("pool: STOCHASTIC kernel_size: 2"),
+                "layer 'p1' (Pooling): STOCHASTIC pooling is not supported");
   require_error(setup("pool: MAX"), "kernel_size (or kernel_h/kernel_w) must be given");
-  require_error(setup("global_pooling: true kernel_size: 2"), "global_pooling takes the kernel from the bottom");
+  require_error(setup("global_pooling: true kernel_size: 2"),
+                "global_pooling takes the kernel from the bottom");
   require_error(setup("kernel_size: 2 pad: 2"), "pad must be smaller than the kernel");
   require_error(setup("kernel_size: 7"), "is larger than the padded bottom");
   require_error(setup("kernel_size: 2 stride: 0"), "stride must be positive");
-  require_error([&] {
-    make("name: 'p1' type: 'Pooling' pooling_param { pool: AVE kernel_size: 2 }")->setup({&x}, {&y, &mask});
-  }, "produces at most 1 top blob(s)");
+  require_error(
+      [&] {
+        make("name: 'p1' type: 'Pooling' pooling_param { pool: AVE kernel_size: 2 }")
+            ->setup({&x}, {&y, &mask});
+      },
+      "produces at most 1 top blob(s)");
   Blob flat({2, 6}), fy;
-  require_error([&] { make("type: 'Pooling' pooling_param { kernel_size: 2 }")->setup({&flat}, {&fy}); },
-                "bottom must have 4 axes");
+  require_error(
+      [&] { make("type: 'Pooling' pooling_param { kernel_size: 2 }")->setup({&flat}, {&fy}); },
+      "bottom must have 4 axes");
 }
 
 }  // namespace cortado::test::vision

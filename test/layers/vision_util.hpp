@@ -3,7 +3,6 @@
 // InnerProduct): build a layer from prototxt text through the registry, move
 // values in and out of blobs, and compare.
 #include <catch2/catch.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>

@@ -153,3 +153,18 @@ TEST_CASE("unknown solver types and refused settings are errors", "[solvers][upd
   CHECK_THROWS_WITH(cortado::check_update_rule(sp, "s.prototxt"),
                     Catch::Contains("regularization_type"));
 }
+
+TEST_CASE("decay_mult scales weight decay per parameter", "[solvers][update]") {
+  caffe::SolverParameter sp;
+  sp.set_weight_decay(0.1f);
+  Blob a({1}), b({1});
+  a.set_data(2.f);
+  b.set_data(2.f);
+  a.set_diff(0.f);
+  b.set_diff(0.f);
+  // momentum 0, rate 1: w -= decay * decay_mult * w
+  auto rule = cortado::make_update_rule(sp, {{&a, 1.f, 0.f}, {&b, 1.f, 3.f}});
+  rule->apply(1.f, 0);
+  CHECK(a.data()[0] == 2.f);
+  CHECK(b.data()[0] == Approx(2.f - 0.3f * 2.f));
+}

@@ -36,11 +36,12 @@ std::vector<std::string> loss_lines(const std::string& log, int from) {
 TEST_CASE("resume from its own snapshot ends bit-identical to the uninterrupted run",
           "[training][resume]") {
   Workdir dir("resume_exact");
-  // average_loss 3 and a test every 10 iterations: the smoothed-loss window and
-  // the test net's data position must come back too.
+  // average_loss 3 and a one-batch test every 7 iterations: the smoothed-loss window
+  // and the test net's data position must come back too (three tests before the
+  // snapshot leave the 2-batch test LMDB at its second batch, not at the start).
   dir.write("solver.prototxt", lenet_solver(40, 20,
                                             "display: 5\naverage_loss: 3\ntest_iter: 1\n"
-                                            "test_interval: 15\n"));
+                                            "test_interval: 7\n"));
   auto full = run_tool("train", "--solver solver.prototxt");
   INFO(tail(full.err));
   REQUIRE(full.exit_code == 0);

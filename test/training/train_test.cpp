@@ -72,3 +72,25 @@ TEST_CASE("train runs LeNet for 100 iterations and the loss goes down", "[traini
   // glog's line format, as Caffe's extract_seconds.py parses it.
   CHECK(std::regex_search(r.err, std::regex(R"(\nI\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [a-z_]+\.cpp:\d+\] Solving LeNet)")));
 }
+
+TEST_CASE("train passes --stage and --level to the train net's state", "[training][train]") {
+  Workdir dir("train_stage");
+  std::string net = read_text("lenet_train_test.prototxt");
+  // A dropout on ip1 (before ip2 reads it) that only the stage "extra" at level >= 2 gets.
+  net.insert(net.find("layer {\n  name: \"ip2\""),
+             R"(layer { name: "drop_extra" type: "Dropout" bottom: "ip1" top: "ip1"
+                     include { phase: TRAIN stage: "extra" min_level: 2 } }
+)");
+  dir.write("staged.prototxt", net);
+  dir.write("solver.prototxt", lenet_solver(1, 0, "display: 1", "staged.prototxt"));
+  auto plain = run_tool("train", "--solver solver.prototxt");
+  REQUIRE(plain.exit_code == 0);
+  CHECK(plain.err.find("Creating layer drop_extra") == std::string::npos);
+  auto low = run_tool("train", "--solver solver.prototxt --stage extra --level 1");
+  REQUIRE(low.exit_code == 0);
+  CHECK(low.err.find("Creating layer drop_extra") == std::string::npos);
+  auto staged = run_tool("train", "-solver solver.prototxt -stage=other,extra -level 2");
+  INFO(tail(staged.err));
+  REQUIRE(staged.exit_code == 0);
+  CHECK(staged.err.find("Creating layer drop_extra") != std::string::npos);
+}

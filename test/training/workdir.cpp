@@ -1,5 +1,7 @@
 #include "workdir.hpp"
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -17,6 +19,9 @@ Workdir::Workdir(const std::string& name)
   fs::copy_file(testdata("solvers/lenet_train_test.prototxt"),
                 fs::path(path_) / "lenet_train_test.prototxt");
   fs::current_path(path_);
+  // The tools these tests start run one OpenMP thread unless told otherwise: under
+  // `ctest -j2` on two cores, two-thread runs spin against each other and crawl.
+  ::setenv("OMP_NUM_THREADS", "1", 0);
 }
 
 Workdir::~Workdir() {

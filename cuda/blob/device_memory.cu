@@ -1,0 +1,39 @@
+// Device memory for SyncedMemory (declared in libcore/blob/device_memory.hpp).
+// Everything is queued on the context's stream, so it is ordered with our kernels;
+// copies to the host wait for that stream, since the host reads right after.
+#include <cuda_runtime_api.h>
+
+#include "blob/device_memory.hpp"
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+
+namespace cortado::device {
+
+void* alloc_zeroed(size_t bytes) {
+  gpu::Context& ctx = gpu::Context::get();
+  void* p = gpu::device_malloc(bytes);
+  if (p) gpu::check(cudaMemsetAsync(p, 0, bytes, ctx.stream()), "cudaMemset");
+  return p;
+}
+
+void free(void* p) {
+  // Called from destructors, also at exit after CUDA has shut down: never throw.
+  if (p && cudaFree(p) != cudaSuccess) cudaGetLastError();
+}
+
+void copy_to_host(void* host, const void* dev, size_t bytes) {
+  gpu::Context& ctx = gpu::Context::get();
+  gpu::check(cudaMemcpyAsync(host, dev, bytes, cudaMemcpyDeviceToHost, ctx.stream()),
+             "cudaMemcpy to the host");
+  gpu::check(cudaStreamSynchronize(ctx.stream()), "waiting for the GPU");
+}
+
+void copy_to_device(void* dev, const void* host, size_t bytes) {
+  gpu::Context& ctx = gpu::Context::get();
+  gpu::check(cudaMemcpyAsync(dev, host, bytes, cudaMemcpyHostToDevice, ctx.stream()),
+             "cudaMemcpy to the device");
+  // The host buffer is pageable and may be changed as soon as we return.
+  gpu::check(cudaStreamSynchronize(ctx.stream()), "waiting for the GPU");
+}
+
+}  // namespace cortado::device

@@ -1,0 +1,41 @@
+#include "cuda/layers/relu.hpp"
+
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+#include "cuda/util/launch.cuh"
+
+namespace cortado::gpu {
+namespace {
+
+// Written as the CPU's std::max/std::min so that a NaN input stays NaN (fmaxf would
+// turn it into 0 and hide it from the solver's non-finite check).
+__global__ void relu_forward_kernel(int64_t n, const float* x, float* y, float slope) {
+  CORTADO_KERNEL_LOOP(i, n) {
+    const float v = x[i];
+    y[i] = (v < 0.f ? 0.f : v) + slope * (0.f < v ? 0.f : v);
+  }
+}
+
+__global__ void relu_backward_kernel(int64_t n, const float* x, const float* dy, float* dx,
+                                     float slope) {
+  CORTADO_KERNEL_LOOP(i, n) { dx[i] = dy[i] * (x[i] > 0.f ? 1.f : slope); }
+}
+
+}  // namespace
+
+void relu_forward(int n, const float* x, float* y, float negative_slope) {
+  if (n <= 0) return;
+  Context& ctx = Context::get();
+  relu_forward_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, x, y, negative_slope);
+  check_launch("relu_forward");
+}
+
+void relu_backward(int n, const float* x, const float* dy, float* dx, float negative_slope) {
+  if (n <= 0) return;
+  Context& ctx = Context::get();
+  relu_backward_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, x, dy, dx,
+                                                                      negative_slope);
+  check_launch("relu_backward");
+}
+
+}  // namespace cortado::gpu

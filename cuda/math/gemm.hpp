@@ -1,0 +1,20 @@
+#pragma once
+// Row-major single-precision GEMM on the GPU through cuBLAS, with the CPU
+// version's signature and meaning (libcore/math/gemm.hpp); device pointers.
+// FP32 throughout: the cuBLAS handle has TF32 off (Context::cublas).
+#include "math/gemm.hpp"
+
+namespace cortado::gpu {
+
+// C = alpha * op(A) * op(B) + beta * C; op(A) is M x K, op(B) K x N, C M x N.
+void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc);
+
+inline void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A,
+                 const float* B, float beta, float* C) {
+  // Qualified: Trans lives in cortado, so plain gemm would also find the CPU one.
+  gpu::gemm(ta, tb, M, N, K, alpha, A, ta == Trans::no ? K : M, B, tb == Trans::no ? N : K,
+            beta, C, N);
+}
+
+}  // namespace cortado::gpu

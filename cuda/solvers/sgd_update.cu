@@ -1,0 +1,31 @@
+#include "cuda/solvers/sgd_update.hpp"
+
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+#include "cuda/util/launch.cuh"
+
+namespace cortado::gpu {
+namespace {
+
+// Same expression order as the CPU rule (r * g + m * h) to keep the results close.
+__global__ void sgd_update_kernel(int64_t n, float* w, float* g, float* h, float m, float r) {
+  CORTADO_KERNEL_LOOP(i, n) {
+    const float step = r * g[i] + m * h[i];
+    h[i] = step;
+    g[i] = step;
+    w[i] -= step;
+  }
+}
+
+}  // namespace
+
+void sgd_update(int n, float* data, float* diff, float* history, float momentum,
+                float local_rate) {
+  if (n <= 0) return;
+  Context& ctx = Context::get();
+  sgd_update_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, data, diff, history,
+                                                                  momentum, local_rate);
+  check_launch("sgd_update");
+}
+
+}  // namespace cortado::gpu

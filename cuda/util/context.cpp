@@ -1,0 +1,122 @@
+#include "cuda/util/context.hpp"
+
+#include <atomic>
+#include <string>
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#ifdef CORTADO_WITH_CUDNN
+#include <cudnn.h>
+#endif
+
+#include "cuda/util/check.hpp"
+#include "util/error.hpp"
+
+namespace cortado::gpu {
+namespace {
+
+std::atomic<int> chosen_device{0};
+std::atomic<Context*> the_context{nullptr};
+std::mutex creation_mutex;
+
+void check_cublas(cublasStatus_t status, int device, const char* what) {
+  if (status == CUBLAS_STATUS_SUCCESS) return;
+  throw Error(device_label(device),
+              std::string(what) + " failed: " + cublasGetStatusString(status));
+}
+
+}  // namespace
+
+Context::Context(int device) : device_(device) {
+  check(cudaSetDevice(device), "cudaSetDevice");
+  // cudaFree(nullptr) forces the device's context to be created now, so that a
+  // busy or prohibited device is reported here rather than at the first allocation.
+  check(cudaFree(nullptr), "creating the CUDA context (is the device busy, or held by another process in exclusive mode?)");
+  cudaStream_t s = nullptr;
+  check(cudaStreamCreateWithFlags(&s, cudaStreamDefault), "cudaStreamCreate");
+  stream_ = s;
+}
+
+Context& Context::get() {
+  Context* ctx = the_context.load(std::memory_order_acquire);
+  if (!ctx) {
+    std::lock_guard<std::mutex> lock(creation_mutex);
+    ctx = the_context.load(std::memory_order_relaxed);
+    if (!ctx) {
+      ctx = new Context(chosen_device.load());  // never deleted: see ~Context
+      the_context.store(ctx, std::memory_order_release);
+    }
+  }
+  // Threads other than the creator start on device 0.
+  thread_local bool bound = false;
+  if (!bound) {
+    check(cudaSetDevice(ctx->device_), "cudaSetDevice");
+    bound = true;
+  }
+  return *ctx;
+}
+
+cublasContext* Context::cublas() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!cublas_) {
+    cublasHandle_t h = nullptr;
+    check_cublas(cublasCreate(&h), device_, "cublasCreate");
+    check_cublas(cublasSetStream(h, stream_), device_, "cublasSetStream");
+    check_cublas(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH), device_, "cublasSetMathMode");
+    cublas_ = h;
+  }
+  return cublas_;
+}
+
+cudnnContext* Context::cudnn() {
+#ifdef CORTADO_WITH_CUDNN
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!cudnn_) {
+    cudnnHandle_t h = nullptr;
+    cudnnStatus_t status = cudnnCreate(&h);
+    if (status == CUDNN_STATUS_SUCCESS) status = cudnnSetStream(h, stream_);
+    if (status != CUDNN_STATUS_SUCCESS)
+      throw Error(device_label(device_),
+                  std::string("cuDNN could not start: ") + cudnnGetErrorString(status));
+    cudnn_ = h;
+  }
+  return cudnn_;
+#else
+  throw Error(device_label(device_),
+              "this Cortado was built without cuDNN (cmake found no libcudnn; set CUDNN_ROOT)");
+#endif
+}
+
+void* Context::workspace(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (bytes <= workspace_size_) return workspace_;
+  if (bytes > workspace_limit_)
+    throw Error(device_label(device_), "a GPU workspace of " + format_bytes(bytes) +
+                                           " was asked for; the limit is " +
+                                           format_bytes(workspace_limit_));
+  // Kernels queued earlier may still read the old buffer.
+  check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+  check(cudaFree(workspace_), "cudaFree");
+  workspace_ = nullptr;
+  workspace_size_ = 0;
+  workspace_ = device_malloc(bytes);
+  workspace_size_ = bytes;
+  return workspace_;
+}
+
+void Context::set_workspace_limit(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  workspace_limit_ = bytes;
+}
+
+void use_device(int id) {
+  std::lock_guard<std::mutex> lock(creation_mutex);
+  const Context* ctx = the_context.load();
+  if (ctx && ctx->device() != id)
+    throw Error(device_label(id), "this process already runs on " +
+                                      device_label(ctx->device()) +
+                                      " (one GPU per process: multi-GPU is not implemented)");
+  chosen_device.store(id);
+}
+
+}  // namespace cortado::gpu

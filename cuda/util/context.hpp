@@ -1,0 +1,54 @@
+#pragma once
+// The process's one GPU context: the device every GPU call uses, a stream all our
+// work is queued on, the cuBLAS and cuDNN handles bound to that stream, and a
+// scratch workspace (cuDNN convolutions, reductions) that grows up to a byte limit.
+// Created on first use, for the device chosen by use_device() (0 if none was).
+// One device per process: multi-GPU is not implemented.
+#include <cstddef>
+#include <mutex>
+
+// The CUDA libraries' handle types, declared here so that this header needs
+// neither cublas_v2.h nor cudnn.h (which a build without cuDNN lacks).
+struct CUstream_st;
+struct cublasContext;
+struct cudnnContext;
+
+namespace cortado::gpu {
+
+class Context {
+ public:
+  // The context, created on first use; also makes its device current on the
+  // calling thread (cudaSetDevice is per thread, and data threads call us too).
+  static Context& get();
+
+  int device() const { return device_; }
+  // A blocking stream: the legacy default stream (plain cudaMemcpy) waits for it.
+  CUstream_st* stream() const { return stream_; }
+  cublasContext* cublas();  // TF32 off: FP32 products stay FP32, as on the CPU
+  cudnnContext* cudnn();    // an Error in a build without cuDNN
+
+  // At least `bytes` of device scratch memory, valid until the next call;
+  // more than the limit is an Error naming both.
+  void* workspace(size_t bytes);
+  void set_workspace_limit(size_t bytes);
+  size_t workspace_limit() const { return workspace_limit_; }
+
+ private:
+  explicit Context(int device);
+  ~Context() = delete;  // lives until exit: CUDA tears its state down before static destructors
+
+  int device_;
+  CUstream_st* stream_ = nullptr;
+  cublasContext* cublas_ = nullptr;
+  cudnnContext* cudnn_ = nullptr;
+  void* workspace_ = nullptr;
+  size_t workspace_size_ = 0;
+  size_t workspace_limit_ = size_t{1} << 30;
+  std::mutex mutex_;  // handles and workspace are created lazily from any thread
+};
+
+// Chooses the device the context will use. Before the context exists any id is
+// taken; afterwards only its own (one device per process), else an Error.
+void use_device(int id);
+
+}  // namespace cortado::gpu
