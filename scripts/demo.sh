@@ -31,10 +31,10 @@ CLASSES=tshirt,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,ankle_boot
 
 if [ "$QUICK" = 1 ]; then
   TRAIN_IMAGES=3000 TEST_IMAGES=500 MAX_ITER=200 TEST_INTERVAL=100 SNAPSHOT=100
-  TEST_ITER=3 FINAL_TEST_ITER=5 FT_ITER=60 INTERRUPT_AFTER=2
+  TEST_ITER=3 FINAL_TEST_ITER=5 FT_ITER=60 RESUME_ITER=150
 else
   TRAIN_IMAGES=60000 TEST_IMAGES=10000 MAX_ITER=6000 TEST_INTERVAL=1000 SNAPSHOT=2000
-  TEST_ITER=60 FINAL_TEST_ITER=100 FT_ITER=500 INTERRUPT_AFTER=4
+  TEST_ITER=60 FINAL_TEST_ITER=100 FT_ITER=500 RESUME_ITER=1000
 fi
 
 # `test` and `time` are also shell builtins, so the demo calls those two by path.
@@ -90,16 +90,21 @@ FINAL=snapshots/lenet_iter_$MAX_ITER.caffemodel
 run "$BIN/test" --model lenet_test.prototxt --weights $FINAL --iterations $FINAL_TEST_ITER "2>&1 | tee test.log"
 
 step "5b. A run interrupted with Ctrl-C (SIGINT snapshots, then stops) and resumed"
-run "sed 's#snapshots/lenet#snapshots/interrupted#' lenet_solver.prototxt > interrupted_solver.prototxt"
+run "sed -e 's#snapshots/lenet#snapshots/interrupted#' -e 's#^max_iter: .*#max_iter: $RESUME_ITER#' lenet_solver.prototxt > interrupted_solver.prototxt"
 printf '$ train --solver interrupted_solver.prototxt 2>interrupted.log &  # then Ctrl-C\n'
 train --solver interrupted_solver.prototxt 2>interrupted.log &
 pid=$!
-sleep $INTERRUPT_AFTER
-kill -INT $pid
+# Ctrl-C once the run is under way (its first display line is in the log).
+for _ in $(seq 600); do
+  grep -q 'Iteration 100 (' interrupted.log 2>/dev/null && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.2
+done
+kill -INT $pid 2>/dev/null || true
 wait $pid
 run "grep -E 'Snapshotting|Optimization' interrupted.log"
-STATE=$(ls -t snapshots/interrupted_iter_*.solverstate | head -1)
-run "resume --solver interrupted_solver.prototxt --snapshot $STATE 2>&1 | tail -4"
+STATE=$(ls -t snapshots/interrupted_iter_*.solverstate | sed -n 1p)
+run "resume --solver interrupted_solver.prototxt --snapshot $STATE 2>&1 | grep -E 'Resuming|Restor|Test net output|Optimization'"
 
 step "6. Fine-tuning: a two-class 'footwear or not' net from the trained weights"
 run "ls images/train | grep png | awk '{ print \$1, (\$1 ~ /^(sandal|sneaker|ankle_boot)\\./) ? 1 : 0 }' > footwear.txt"
@@ -111,7 +116,7 @@ run netgen solver --train-net footwear_train.prototxt --test-net footwear_valid.
   --test-iter $TEST_ITER --test-interval $FT_ITER --base-lr 0.001 --momentum 0.9 \
   --weight-decay 0.0005 --display 50 --max-iter $FT_ITER --snapshot $FT_ITER \
   --snapshot-prefix snapshots/footwear --random-seed 1701 -o footwear_solver.prototxt
-run "finetune --solver footwear_solver.prototxt --weights $FINAL 2>&1 | tee finetune.log | grep -E 'Copying|New layer|Frozen|Test net output|Optimization'"
+run "finetune --solver footwear_solver.prototxt --weights $FINAL 2>&1 | tee finetune.log | grep -E '^(copied|new|frozen)|Test net output|Optimization'"
 
 step "7. The training log as tables and a chart"
 run parse_log train.log . --plot loss.png

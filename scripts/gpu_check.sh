@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
     --build-dir) build="$2"; shift ;;
     --deps) deps="$2"; shift ;;
     --no-bench) bench=0 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "gpu_check.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -242,12 +242,16 @@ EOF
     -o "$t/main" "$t/main.cpp" -L"$d/prefix/lib" -lopencv_imgcodecs -lopencv_imgproc -lopencv_core \
     "$d/prefix/lib/liblmdb.a" -lgvc -lcgraph -lcdt -lpthread \
     -Wl,--disable-new-dtags -Wl,-rpath,"$d/prefix/lib" -Wl,-rpath-link,"$d/prefix/lib"
-  if ldd "$t/main" | grep -q 'not found'; then ldd "$t/main" >&2; die "link check: a library is not found"; fi
-  ldd "$t/main" | grep -q "$d/prefix/lib/libopencv_core" || die "link check: libopencv_core not taken from the pack"
+  # ldd's output is read whole: `ldd | grep -q` fails under pipefail when grep stops early.
+  local loaded
+  loaded="$(ldd "$t/main")"
+  if grep -q 'not found' <<<"$loaded"; then echo "$loaded" >&2; die "link check: a library is not found"; fi
+  grep -q "$d/prefix/lib/libopencv_core" <<<"$loaded" || die "link check: libopencv_core not taken from the pack"
   "$t/main" | sed 's/^/  /' || die "link check: the program failed"
   # As on a machine that has none of them: every packed dependency on the load path.
   for lib in "$d"/prefix/deps/*; do ln -sfn "../deps/$(basename "$lib")" "$d/prefix/lib/"; done
-  if ldd "$t/main" | grep -q 'not found'; then ldd "$t/main" >&2; die "link check: the packed dependencies are incomplete"; fi
+  loaded="$(ldd "$t/main")"
+  if grep -q 'not found' <<<"$loaded"; then echo "$loaded" >&2; die "link check: the packed dependencies are incomplete"; fi
   "$t/main" >/dev/null || die "link check: the program failed with every packed dependency loaded"
   echo "  linked and ran against the pack (also with all of its dependencies loaded from it)"
 }
@@ -405,9 +409,11 @@ gpu_run() {
     run_step test_gpu test_gpu.log 120 "$build/bin/test_gpu" || true
     check_no_skips
     run_step "test_layers (CPU)" test_layers.log 120 "$build/bin/test_layers" "$layer_filter" || true
-    if command -v compute-sanitizer >/dev/null; then
+    local san
+    san="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)"
+    if [ -n "$san" ]; then
       # API errors are left out: the out-of-memory test provokes one on purpose.
-      if_time "test_gpu memcheck" memcheck.log 180 compute-sanitizer --tool memcheck \
+      if_time "test_gpu memcheck" memcheck.log 180 "$san" --tool memcheck \
         --report-api-errors no --error-exitcode 1 "$build/bin/test_gpu"
     fi
     if [ "$bench" = 1 ]; then

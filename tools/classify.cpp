@@ -9,6 +9,7 @@
 #include "solvers/training_run.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/device.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -26,7 +27,8 @@ struct Flags {
   std::vector<std::string> images;
   float scale = 1.f, raw_scale = 255.f;
   bool gray = false, json = false;
-  int top_k = 5, gpu = -1;
+  int top_k = 5;
+  std::string gpu;
 };
 
 std::vector<float> parse_floats(const std::string& list, const char* flag) {
@@ -85,19 +87,11 @@ void print_json(const std::string& image, const std::vector<cortado::Prediction>
 }
 
 int run(const Flags& f) {
-  if (f.gpu >= 0) {
-#ifdef CORTADO_WITH_CUDA
-    LOG_INFO("Use GPU with device ID {}", f.gpu);
-#else
-    LOG_WARN("--gpu {} ignored: this Cortado was built without the CUDA backend. Use CPU.",
-             f.gpu);
-#endif
-  }
+  const auto device = cortado::choose_device(f.gpu, false, 0);
+  cortado::activate_device(device);
   if (f.top_k < 1) throw cortado::Error("--top-k", "must be at least 1");
   auto net = cortado::Net::from_file(f.model, caffe::TEST);
-#ifdef CORTADO_WITH_CUDA
-  if (f.gpu >= 0) net->set_mode(cortado::Mode::gpu);
-#endif
+  if (device.gpu) net->set_mode(cortado::Mode::gpu);
   cortado::copy_weights_from_list(*net, f.weights);
   cortado::ImagePrep prep;
   prep.gray = f.gray;
@@ -150,7 +144,7 @@ int main(int argc, char** argv) {
         app.add_option("--labels", f.labels, "text file: the label of class i on line i+1");
         app.add_option("--top-k,--top_k", f.top_k, "classes to print per image (default 5)");
         app.add_flag("--json", f.json, "one JSON object per image on stdout");
-        app.add_option("--gpu", f.gpu, "GPU device id (ignored, with a warning, without CUDA)");
+        app.add_option("--gpu", f.gpu, "GPU device id (or all); an error when no GPU can be used");
         app.add_option("IMAGE", f.images, "image files")->required();
       },
       [&] { return run(f); });

@@ -9,6 +9,7 @@
 #include "solvers/training_run.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/device.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -21,24 +22,11 @@ constexpr const char* kDescription =
 
 struct Flags {
   std::string model, weights, phase = "TEST", stage;
-  int iterations = 50, level = 0, gpu = -1;
+  int iterations = 50, level = 0;
+  std::string gpu;
 };
 
 // Caffe's test tool runs on the CPU without a GPU backend, saying so.
-cortado::Mode choose_mode(int gpu) {
-  if (gpu < 0) {
-    LOG_INFO("Use CPU.");
-    return cortado::Mode::cpu;
-  }
-#ifdef CORTADO_WITH_CUDA
-  LOG_INFO("Use GPU with device ID {}", gpu);
-  return cortado::Mode::gpu;
-#else
-  LOG_WARN("--gpu {} ignored: this Cortado was built without the CUDA backend. Use CPU.", gpu);
-  return cortado::Mode::cpu;
-#endif
-}
-
 // One entry per element of every output blob, in output order, as Caffe counts them.
 struct Score {
   int output;  // index into output_blobs()
@@ -47,7 +35,9 @@ struct Score {
 
 int run(const Flags& f) {
   if (f.iterations < 1) throw cortado::Error("--iterations", "must be at least 1");
-  const cortado::Mode mode = choose_mode(f.gpu);
+  const auto device = cortado::choose_device(f.gpu, false, 0);
+  cortado::activate_device(device);
+  const cortado::Mode mode = device.gpu ? cortado::Mode::gpu : cortado::Mode::cpu;
   const caffe::Phase phase = cortado::parse_phase(f.phase, "--phase");
   auto net = cortado::Net::from_file(f.model, phase, f.level, cortado::split_commas(f.stage));
   net->set_mode(mode);
@@ -99,7 +89,7 @@ int main(int argc, char** argv) {
         app.add_option("--phase", f.phase, "TRAIN or TEST (default TEST)");
         app.add_option("--level", f.level, "the net state's level (include/exclude rules)");
         app.add_option("--stage", f.stage, "the net state's stages, comma-separated");
-        app.add_option("--gpu", f.gpu, "GPU device id (ignored, with a warning, without CUDA)");
+        app.add_option("--gpu", f.gpu, "GPU device id (or all); an error when no GPU can be used");
       },
       [&] { return run(f); });
 }

@@ -10,6 +10,7 @@
 #include "solvers/training_run.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/device.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -23,7 +24,8 @@ constexpr const char* kDescription =
 
 struct Flags {
   std::string model, weights, phase = "TRAIN", stage;
-  int iterations = 50, level = 0, gpu = -1;
+  int iterations = 50, level = 0;
+  std::string gpu;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -43,20 +45,6 @@ void fill_inputs(cortado::Net& net) {
   }
 }
 
-cortado::Mode choose_mode(int gpu) {
-  if (gpu < 0) {
-    LOG_INFO("Use CPU.");
-    return cortado::Mode::cpu;
-  }
-#ifdef CORTADO_WITH_CUDA
-  LOG_INFO("Use GPU with device ID {}", gpu);
-  return cortado::Mode::gpu;
-#else
-  LOG_WARN("--gpu {} ignored: this Cortado was built without the CUDA backend. Use CPU.", gpu);
-  return cortado::Mode::cpu;
-#endif
-}
-
 // Caffe right-aligns layer names to width 10 in the per-layer lines.
 std::string padded(const std::string& name) {
   return name.size() >= 10 ? name : std::string(10 - name.size(), ' ') + name;
@@ -64,7 +52,9 @@ std::string padded(const std::string& name) {
 
 int run(const Flags& f) {
   if (f.iterations < 1) throw cortado::Error("--iterations", "must be at least 1");
-  const cortado::Mode mode = choose_mode(f.gpu);
+  const auto device = cortado::choose_device(f.gpu, false, 0);
+  cortado::activate_device(device);
+  const cortado::Mode mode = device.gpu ? cortado::Mode::gpu : cortado::Mode::cpu;
   const caffe::Phase phase = cortado::parse_phase(f.phase, "--phase");
   auto net = cortado::Net::from_file(f.model, phase, f.level, cortado::split_commas(f.stage));
   net->set_mode(mode);
@@ -132,7 +122,7 @@ int main(int argc, char** argv) {
         app.add_option("--phase", f.phase, "TRAIN or TEST (default TRAIN, as Caffe)");
         app.add_option("--level", f.level, "the net state's level (include/exclude rules)");
         app.add_option("--stage", f.stage, "the net state's stages, comma-separated");
-        app.add_option("--gpu", f.gpu, "GPU device id (ignored, with a warning, without CUDA)");
+        app.add_option("--gpu", f.gpu, "GPU device id (or all); an error when no GPU can be used");
       },
       [&] { return run(f); });
 }

@@ -1,6 +1,8 @@
 // End-to-end runs of the test, classify and time executables on testdata.
 #include <catch2/catch.hpp>
 
+#include "util/device.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -58,10 +60,18 @@ TEST_CASE("test takes Caffe's -flag=value spelling and refuses a bad phase", "[e
   const std::string net = lenet_with_test200(cortado::test::temp_dir("tool_test_flags"));
   const auto ok = run_tool("test", "-model=" + net + " -weights=" +
                                        testdata("lenet/lenet_iter_1000.caffemodel") +
-                                       " -iterations=1 -gpu=0");
+                                       " -iterations=1");
   INFO(ok.err);
   CHECK(ok.exit_code == 0);
   CHECK_THAT(ok.err, Catch::Contains("accuracy = 0.83"));
+  // No GPU in CI: asking for one is a one-line error, not a silent CPU run.
+  const auto gpu = run_tool("test", "-model=" + net + " -weights=" +
+                                        testdata("lenet/lenet_iter_1000.caffemodel") +
+                                        " -iterations=1 -gpu=0");
+  if (!cortado::gpu_available()) {
+    CHECK(gpu.exit_code == 1);
+    CHECK_THAT(gpu.err, Catch::Contains("test: error: --gpu"));
+  }
   const auto bad = run_tool("test", "--model " + net + " --weights " +
                                         testdata("lenet/lenet_iter_1000.caffemodel") +
                                         " --phase VALIDATE");

@@ -1,5 +1,5 @@
 // Device memory under Blob/SyncedMemory: copies both ways, zeroed allocations,
-// out-of-memory as an Error, the context's workspace limit.
+// out-of-memory as an Error.
 #include "gpu_test_util.hpp"
 
 #ifdef CORTADO_WITH_CUDA
@@ -7,7 +7,6 @@
 
 #include "blob/blob.hpp"
 #include "blob/device_memory.hpp"
-#include "cuda/util/context.hpp"
 #include "support/gradient_checker.hpp"
 #include "util/error.hpp"
 #endif
@@ -41,19 +40,6 @@ TEST_CASE("GPU out of memory is an Error naming the device and the size", "[gpu]
   void* p = device::alloc_zeroed(4096);
   REQUIRE(p != nullptr);
   device::free(p);
-#endif
-}
-
-TEST_CASE("GPU workspace grows up to its limit, then refuses", "[gpu][memory]") {
-  SKIP_WITHOUT_GPU();
-#ifdef CORTADO_WITH_CUDA
-  gpu::Context& ctx = gpu::Context::get();
-  const size_t saved = ctx.workspace_limit();
-  ctx.set_workspace_limit(1 << 20);
-  CHECK(ctx.workspace(1000) != nullptr);
-  CHECK(ctx.workspace(1 << 20) != nullptr);
-  CHECK_THROWS_WITH(ctx.workspace(2 << 20), Catch::Contains("the limit is 1.0 MB"));
-  ctx.set_workspace_limit(saved);
 #endif
 }
 

@@ -57,7 +57,7 @@ TEST_CASE("gemm with beta 0 ignores NaN in the output", "[layers][math]") {
   require_close(C, {1, 2, 3, 4});
 }
 
-TEST_CASE("gemm spreads a large product over threads with the same result", "[layers][math]") {
+TEST_CASE("gemm of a product large enough to use several threads matches loops", "[layers][math]") {
   const int M = 96, N = 300, K = 200;
   const auto A = randoms(size_t(M) * K, 4), B = randoms(size_t(K) * N, 5);
   std::vector<float> C(size_t(M) * N);
