@@ -9,9 +9,9 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev
   liblmdb-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-  libeigen3-dev libspdlog-dev libcli11-dev catch2
+  libeigen3-dev libspdlog-dev libcli11-dev catch2 zlib1g-dev
   libgraphviz-dev libgvc6 gnuplot-nox
-  dataset-fashion-mnist python3-numpy
+  dataset-fashion-mnist python3 python3-numpy
 )
 
 missing=()
