@@ -135,7 +135,7 @@ TEST_CASE("Dropout in place equals out of place", "[layers][dropout]") {
   require_near(diffs(z), diffs(x), 0.f);
 }
 
-TEST_CASE("Dropout refuses a ratio outside [0, 1)", "[layers][dropout]") {
+TEST_CASE("Dropout refuses a ratio below 0 or of 1 and more", "[layers][dropout]") {
   Blob x({4}), y;
   auto layer = make_layer("name: 'd' " + dropout("TRAIN", "dropout_ratio: 1"));
   REQUIRE_THROWS_WITH(layer->setup({&x}, {&y}), Catch::Contains("layer 'd' (Dropout)"));
