@@ -10,6 +10,7 @@
 #include "solvers/solver_params.hpp"
 #include "solvers/training_run.hpp"
 #include "util/log.hpp"
+#include "solvers/signal_flags.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -24,17 +25,15 @@ constexpr const char* kDescription =
     "Signals: SIGINT snapshots and stops (default), SIGHUP snapshots and goes on.";
 
 struct Flags {
-  std::string solver, weights, sigint = "stop", sighup = "snapshot", stage, metrics, gpu;
+  cortado::SignalFlags signals;
+  std::string solver, weights, stage, metrics, gpu;
   int level = -1;
 };
 
 void configure(CLI::App& app, Flags& f) {
   app.add_option("--solver", f.solver, "the solver prototxt")->required();
   app.add_option("--weights", f.weights, "the pretrained caffemodel")->required();
-  app.add_option("--sigint_effect,--sigint-effect", f.sigint,
-                 "stop|snapshot|none on SIGINT (default stop: snapshot, then exit 0)");
-  app.add_option("--sighup_effect,--sighup-effect", f.sighup,
-                 "stop|snapshot|none on SIGHUP (default snapshot: snapshot, go on)");
+  cortado::add_signal_flags(app, f.signals);
   app.add_option("--level", f.level, "the train net state's level (include/exclude rules)");
   app.add_option("--stage", f.stage, "the train net state's stages, comma-separated");
   app.add_option("--metrics", f.metrics, "also write one JSON line per display and test here");
@@ -63,8 +62,7 @@ int run(const Flags& f) {
   opts.stages = cortado::split_commas(f.stage);
   opts.metrics = f.metrics;
   opts.gpu = f.gpu;
-  opts.on_sigint = cortado::parse_solver_action(f.sigint, "--sigint_effect");
-  opts.on_sighup = cortado::parse_solver_action(f.sighup, "--sighup_effect");
+  cortado::apply_signal_flags(f.signals, opts);
   caffe::NetParameter pretrained;
   cortado::read_net_param_binary(f.weights, &pretrained);
   auto solver = cortado::build_solver(opts);

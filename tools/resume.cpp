@@ -5,6 +5,7 @@
 
 #include "solvers/solver.hpp"
 #include "solvers/training_run.hpp"
+#include "solvers/signal_flags.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -20,17 +21,15 @@ constexpr const char* kDescription =
     "Signals: SIGINT snapshots and stops (default), SIGHUP snapshots and goes on.";
 
 struct Flags {
-  std::string solver, snapshot, weights, sigint = "stop", sighup = "snapshot", metrics, gpu;
+  cortado::SignalFlags signals;
+  std::string solver, snapshot, weights, metrics, gpu;
 };
 
 void configure(CLI::App& app, Flags& f) {
   app.add_option("--solver", f.solver, "the solver prototxt")->required();
   app.add_option("--snapshot", f.snapshot, "the .solverstate to resume from")->required();
   app.add_option("--weights", f.weights, "caffemodel to use instead of the state's learned_net");
-  app.add_option("--sigint_effect,--sigint-effect", f.sigint,
-                 "stop|snapshot|none on SIGINT (default stop: snapshot, then exit 0)");
-  app.add_option("--sighup_effect,--sighup-effect", f.sighup,
-                 "stop|snapshot|none on SIGHUP (default snapshot: snapshot, go on)");
+  cortado::add_signal_flags(app, f.signals);
   app.add_option("--metrics", f.metrics, "append one JSON line per display and test here");
   app.add_option("--gpu", f.gpu,
                  "GPU id, list or 'all' (default: the solver's solver_mode/device_id)");
@@ -44,8 +43,7 @@ int run(const Flags& f) {
   opts.metrics = f.metrics;
   opts.append_metrics = true;
   opts.gpu = f.gpu;
-  opts.on_sigint = cortado::parse_solver_action(f.sigint, "--sigint_effect");
-  opts.on_sighup = cortado::parse_solver_action(f.sighup, "--sighup_effect");
+  cortado::apply_signal_flags(f.signals, opts);
   auto solver = cortado::build_solver(opts);
   return cortado::run_training(*solver, opts);
 }

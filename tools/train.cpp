@@ -5,6 +5,7 @@
 #include "solvers/solver.hpp"
 #include "solvers/solver_params.hpp"
 #include "solvers/training_run.hpp"
+#include "solvers/signal_flags.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -23,7 +24,8 @@ constexpr const char* kDescription =
     "exactly where the run stopped. Flags may also be written Caffe's way: -solver=S.";
 
 struct Flags {
-  std::string solver, weights, snapshot, sigint = "stop", sighup = "snapshot", stage, metrics;
+  cortado::SignalFlags signals;
+  std::string solver, weights, snapshot, stage, metrics;
   std::string gpu;
   int level = -1;
 };
@@ -34,10 +36,7 @@ void configure(CLI::App& app, Flags& f) {
                            "caffemodel(s) to start from, comma-separated (copied by layer name)");
   auto* s = app.add_option("--snapshot", f.snapshot, "a .solverstate to resume from");
   w->excludes(s);
-  app.add_option("--sigint_effect,--sigint-effect", f.sigint,
-                 "stop|snapshot|none on SIGINT (default stop: snapshot, then exit 0)");
-  app.add_option("--sighup_effect,--sighup-effect", f.sighup,
-                 "stop|snapshot|none on SIGHUP (default snapshot: snapshot, go on)");
+  cortado::add_signal_flags(app, f.signals);
   app.add_option("--level", f.level, "the train net state's level (include/exclude rules)");
   app.add_option("--stage", f.stage, "the train net state's stages, comma-separated");
   app.add_option("--metrics", f.metrics, "also write one JSON line per display and test here");
@@ -55,8 +54,7 @@ int run(const Flags& f) {
   opts.metrics = f.metrics;
   opts.append_metrics = !f.snapshot.empty();
   opts.gpu = f.gpu;
-  opts.on_sigint = cortado::parse_solver_action(f.sigint, "--sigint_effect");
-  opts.on_sighup = cortado::parse_solver_action(f.sighup, "--sighup_effect");
+  cortado::apply_signal_flags(f.signals, opts);
   auto solver = cortado::build_solver(opts);
   return cortado::run_training(*solver, opts);
 }
