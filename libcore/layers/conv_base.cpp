@@ -6,6 +6,7 @@
 
 #include "layers/filler.hpp"
 #include "math/gemm.hpp"
+#include "math/parallel.hpp"
 #include "math/threads.hpp"
 #include "util/error.hpp"
 
@@ -17,7 +18,6 @@ namespace {
 // into one GEMM, and the columns are still in L2 cache when the GEMM reads them.
 // (Measured on LeNet's conv2: 2-4 samples per GEMM beat the whole batch of 64.)
 constexpr long kChunkBudget = 1 << 17;
-constexpr long kParallelMin = 1 << 15;
 
 std::string dims_text(const int d[2], int num_spatial) {
   return num_spatial == 2 ? std::to_string(d[0]) + "x" + std::to_string(d[1])

@@ -3,12 +3,12 @@
 #include <Eigen/Core>
 #include <vector>
 
+#include "math/parallel.hpp"
 #include "util/error.hpp"
 
 namespace cortado {
 namespace {
 
-constexpr long kParallelMin = 1 << 14;
 using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
 using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
 

@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <cfloat>
 
+#include "math/parallel.hpp"
 #include "util/error.hpp"
 
 namespace cortado {
 namespace {
-
-constexpr long kParallelMin = 1 << 14;
 
 // Output size along one axis (Caffe's rule, see pooling.hpp).
 int pooled_size(int in, int k, int pad, int stride, bool ceil_mode) {

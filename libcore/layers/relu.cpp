@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "math/parallel.hpp"
+
 namespace cortado {
 
 void ReLULayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
@@ -12,7 +14,7 @@ void ReLULayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   const float* x = bottom[0]->data();
   float* y = top[0]->mutable_data();
   const int n = bottom[0]->count();
-  for (int i = 0; i < n; ++i) y[i] = std::max(x[i], 0.f) + slope * std::min(x[i], 0.f);
+  for_each_element(n, [=](long i) { y[i] = std::max(x[i], 0.f) + slope * std::min(x[i], 0.f); });
 }
 
 void ReLULayer::backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
@@ -23,7 +25,7 @@ void ReLULayer::backward_cpu(const BlobVec& top, const std::vector<bool>& propag
   const float* dy = top[0]->diff();
   float* dx = bottom[0]->mutable_diff();
   const int n = bottom[0]->count();
-  for (int i = 0; i < n; ++i) dx[i] = dy[i] * (x[i] > 0 ? 1.f : slope);
+  for_each_element(n, [=](long i) { dx[i] = dy[i] * (x[i] > 0 ? 1.f : slope); });
 }
 
 }  // namespace cortado

@@ -1,56 +1,45 @@
-#include "math/gemm.hpp"
+#include <cstdlib>
+#include <cstring>
 
-#include <Eigen/Core>
+#include "math/gemm_isa.hpp"
 
 namespace cortado {
 namespace {
 
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstMat = Eigen::Map<const RowMat, Eigen::Unaligned, Eigen::OuterStride<>>;
-using MutMat = Eigen::Map<RowMat, Eigen::Unaligned, Eigen::OuterStride<>>;
-
-template <class LhsT, class RhsT>
-void product_into(MutMat& c, float alpha, const LhsT& a, const RhsT& b, float beta) {
-  if (beta == 0.f) {
-    c.noalias() = alpha * a * b;
-    return;
-  }
-  if (beta != 1.f) c *= beta;
-  c.noalias() += alpha * a * b;
+bool use_avx512() {
+#ifdef CORTADO_HAVE_AVX512
+  static const bool yes = [] {
+    const char *forced = std::getenv("CORTADO_CPU_ISA");
+    if (forced && std::strcmp(forced, "avx2") == 0) return false;
+    // The four extensions x86-64-v4 assumes; libgcc also checks that the OS
+    // saves the AVX-512 registers.
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  }();
+  return yes;
+#else
+  return false;
+#endif
 }
 
 }  // namespace
 
-void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda,
-          const float* B, int ldb, float beta, float* C, int ldc) {
-  MutMat c(C, M, N, Eigen::OuterStride<>(ldc));
-  // A transposed is stored K x M; B transposed is stored N x K.
-  const ConstMat a(A, ta == Trans::no ? M : K, ta == Trans::no ? K : M, Eigen::OuterStride<>(lda));
-  const ConstMat b(B, tb == Trans::no ? K : N, tb == Trans::no ? N : K, Eigen::OuterStride<>(ldb));
-  if (ta == Trans::no && tb == Trans::no)
-    product_into(c, alpha, a, b, beta);
-  else if (ta == Trans::no)
-    product_into(c, alpha, a, b.transpose(), beta);
-  else if (tb == Trans::no)
-    product_into(c, alpha, a.transpose(), b, beta);
-  else
-    product_into(c, alpha, a.transpose(), b.transpose(), beta);
+const char *gemm_isa() { return use_avx512() ? "avx512" : "avx2"; }
+
+void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float *A, int lda,
+          const float *B, int ldb, float beta, float *C, int ldc) {
+#ifdef CORTADO_HAVE_AVX512
+  if (use_avx512()) return avx512::gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+  avx2::gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-void gemv(Trans ta, int M, int N, float alpha, const float* A, const float* x, float beta,
-          float* y) {
-  const int out = ta == Trans::no ? M : N, in = ta == Trans::no ? N : M;
-  Eigen::Map<const RowMat> a(A, M, N);
-  Eigen::Map<const Eigen::VectorXf> xv(x, in);
-  Eigen::Map<Eigen::VectorXf> yv(y, out);
-  if (beta == 0.f)
-    yv.setZero();
-  else if (beta != 1.f)
-    yv *= beta;
-  if (ta == Trans::no)
-    yv.noalias() += alpha * a * xv;
-  else
-    yv.noalias() += alpha * a.transpose() * xv;
+void gemv(Trans ta, int M, int N, float alpha, const float *A, const float *x, float beta,
+          float *y) {
+#ifdef CORTADO_HAVE_AVX512
+  if (use_avx512()) return avx512::gemv(ta, M, N, alpha, A, x, beta, y);
+#endif
+  avx2::gemv(ta, M, N, alpha, A, x, beta, y);
 }
 
 }  // namespace cortado

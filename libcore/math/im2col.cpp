@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "math/parallel.hpp"
+
 namespace cortado {
 namespace {
-
-// Below this many values a loop stays on one thread: forking costs more.
-constexpr long kParallelMin = 1 << 15;
 
 // Output positions x in [lo, hi) read input x*stride + offset inside [0, size).
 struct Range {

@@ -2,15 +2,11 @@
 
 #include <omp.h>
 
-#include <Eigen/Core>
-
 namespace cortado {
 
-void set_cpu_threads(int n) {
-  if (n < 1) n = 1;
-  omp_set_num_threads(n);
-  Eigen::setNbThreads(n);
-}
+// Eigen's GEMM (both builds of it, math/gemm_isa.hpp) asks OpenMP for its
+// thread count, so this one setting governs every parallel loop of libcore.
+void set_cpu_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
 
 int cpu_threads() { return omp_get_max_threads(); }
 

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "math/gemm_isa.hpp"
+#include "math/threads.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -94,6 +96,8 @@ DeviceChoice choose_device(const std::string& gpu_flag, bool solver_mode_gpu,
 void activate_device(const DeviceChoice& choice) {
   if (!choice.gpu) {
     LOG_INFO("Use CPU.");
+    // Which GEMM build runs matters to anyone comparing timings across machines.
+    LOG_INFO("CPU math: {} threads, {} GEMM kernels", cpu_threads(), gemm_isa());
     return;
   }
 #ifdef CORTADO_WITH_CUDA

@@ -2,6 +2,7 @@
 #include <random>
 
 #include "math/gemm.hpp"
+#include "math/gemm_isa.hpp"
 #include "math/im2col.hpp"
 #include "vision_util.hpp"
 
@@ -12,43 +13,63 @@ std::vector<float> randoms(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> d(-1.f, 1.f);
   std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
+  for (float &x : v) x = d(rng);
   return v;
 }
 
 // Entry (r, c) of op(X) where X is row-major with leading dimension ld.
-float at(const std::vector<float>& x, int ld, bool trans, int r, int c) {
+float at(const std::vector<float> &x, int ld, bool trans, int r, int c) {
   return trans ? x[size_t(c) * ld + r] : x[size_t(r) * ld + c];
+}
+
+using GemmFn = void (*)(Trans, Trans, int, int, int, float, const float *, int, const float *, int,
+                        float, float *, int);
+
+// Each build of the kernels this machine can run, and the dispatching entry
+// point.
+std::vector<std::pair<std::string, GemmFn>> gemm_kernels() {
+  std::vector<std::pair<std::string, GemmFn>> k = {{"dispatch", &gemm}, {"avx2", &avx2::gemm}};
+#ifdef CORTADO_HAVE_AVX512
+  if (std::string(gemm_isa()) == "avx512") k.emplace_back("avx512", &avx512::gemm);
+#endif
+  return k;
 }
 
 }  // namespace
 
-TEST_CASE("gemm matches loops for every transpose, leading dimension and beta", "[layers][math]") {
-  const int M = 5, N = 7, K = 3;
-  for (int ta = 0; ta < 2; ++ta)
-    for (int tb = 0; tb < 2; ++tb)
-      for (float beta : {0.f, 1.f, 0.5f}) {
-        // Leading dimensions larger than the row length, to catch stride mix-ups.
-        const int lda = (ta ? M : K) + 2, ldb = (tb ? K : N) + 1, ldc = N + 3;
-        const auto A = randoms(size_t(ta ? K : M) * lda, 1);
-        const auto B = randoms(size_t(tb ? N : K) * ldb, 2);
-        auto C = randoms(size_t(M) * ldc, 3);
-        const auto C0 = C;
-        gemm(ta ? Trans::yes : Trans::no, tb ? Trans::yes : Trans::no, M, N, K, 1.5f, A.data(), lda,
-             B.data(), ldb, beta, C.data(), ldc);
-        for (int i = 0; i < M; ++i)
-          for (int j = 0; j < ldc; ++j) {
-            INFO("ta " << ta << " tb " << tb << " beta " << beta << " at " << i << "," << j);
-            if (j >= N) {  // outside the matrix: untouched
-              REQUIRE(C[size_t(i) * ldc + j] == C0[size_t(i) * ldc + j]);
-              continue;
+TEST_CASE(
+    "gemm matches loops for every transpose, leading dimension, beta and "
+    "kernel build",
+    "[layers][math]") {
+  // Sizes past one vector register and one cache block, with ragged edges.
+  const int M = 37, N = 45, K = 300;
+  for (const auto &[isa, kernel] : gemm_kernels())
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb)
+        for (float beta : {0.f, 1.f, 0.5f}) {
+          // Leading dimensions larger than the row length, to catch stride
+          // mix-ups.
+          const int lda = (ta ? M : K) + 2, ldb = (tb ? K : N) + 1, ldc = N + 3;
+          const auto A = randoms(size_t(ta ? K : M) * lda, 1);
+          const auto B = randoms(size_t(tb ? N : K) * ldb, 2);
+          auto C = randoms(size_t(M) * ldc, 3);
+          const auto C0 = C;
+          kernel(ta ? Trans::yes : Trans::no, tb ? Trans::yes : Trans::no, M, N, K, 1.5f, A.data(),
+                 lda, B.data(), ldb, beta, C.data(), ldc);
+          for (int i = 0; i < M; ++i)
+            for (int j = 0; j < ldc; ++j) {
+              INFO(isa << " ta " << ta << " tb " << tb << " beta " << beta << " at " << i << ","
+                       << j);
+              if (j >= N) {  // outside the matrix: untouched
+                REQUIRE(C[size_t(i) * ldc + j] == C0[size_t(i) * ldc + j]);
+                continue;
+              }
+              double s = 0;
+              for (int k = 0; k < K; ++k) s += at(A, lda, ta, i, k) * at(B, ldb, tb, k, j);
+              const double want = 1.5 * s + beta * C0[size_t(i) * ldc + j];
+              REQUIRE(C[size_t(i) * ldc + j] == Approx(want).margin(1e-4));
             }
-            double s = 0;
-            for (int k = 0; k < K; ++k) s += at(A, lda, ta, i, k) * at(B, ldb, tb, k, j);
-            const double want = 1.5 * s + beta * C0[size_t(i) * ldc + j];
-            REQUIRE(C[size_t(i) * ldc + j] == Approx(want).margin(1e-5));
-          }
-      }
+        }
 }
 
 TEST_CASE("gemm with beta 0 ignores NaN in the output", "[layers][math]") {
@@ -100,7 +121,7 @@ ConvGeometry geometry(int C, int H, int W, int kh, int kw, int ph, int pw, int s
 }
 
 // The definition in im2col.hpp, written out.
-float column_entry(const ConvGeometry& g, const std::vector<float>& im, int num, int row, int col) {
+float column_entry(const ConvGeometry &g, const std::vector<float> &im, int num, int row, int col) {
   const int c = row / (g.kernel_h * g.kernel_w), i = row / g.kernel_w % g.kernel_h,
             j = row % g.kernel_w;
   const int n = col / g.col_spatial(), y = col % g.col_spatial() / g.col_w, x = col % g.col_w;
@@ -113,18 +134,22 @@ float column_entry(const ConvGeometry& g, const std::vector<float>& im, int num,
 
 }  // namespace
 
-TEST_CASE("im2col unrolls batches with pad, stride and dilation; col2im is its adjoint",
-          "[layers][math]") {
+TEST_CASE(
+    "im2col unrolls batches with pad, stride and dilation; col2im is its "
+    "adjoint",
+    "[layers][math]") {
   const std::vector<ConvGeometry> cases = {
       geometry(2, 5, 6, 3, 3, 0, 0, 1, 1, 1, 1),  // plain
-      geometry(3, 7, 6, 3, 2, 1, 2, 2, 1, 1, 1),  // rectangular kernel, pad, stride
-      geometry(2, 9, 8, 3, 3, 2, 1, 1, 3, 2, 2),  // dilation, stride wider than kernel
+      geometry(3, 7, 6, 3, 2, 1, 2, 2, 1, 1,
+               1),  // rectangular kernel, pad, stride
+      geometry(2, 9, 8, 3, 3, 2, 1, 1, 3, 2,
+               2),                                // dilation, stride wider than kernel
       geometry(1, 4, 4, 2, 2, 1, 1, 3, 3, 1, 1),  // stride skipping pixels
       geometry(2, 3, 3, 1, 1, 0, 0, 1, 1, 1, 1),  // 1x1
   };
   const int num = 3;
   for (size_t k = 0; k < cases.size(); ++k) {
-    const ConvGeometry& g = cases[k];
+    const ConvGeometry &g = cases[k];
     INFO("case " << k);
     const auto im = randoms(size_t(num) * g.image_count(), 11 + k);
     const size_t cols = size_t(num) * g.col_spatial();
