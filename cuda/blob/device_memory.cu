@@ -36,4 +36,10 @@ void copy_to_device(void* dev, const void* host, size_t bytes) {
   gpu::check(cudaStreamSynchronize(ctx.stream()), "waiting for the GPU");
 }
 
+void copy_on_device(void* to, const void* from, size_t bytes) {
+  gpu::Context& ctx = gpu::Context::get();
+  gpu::check(cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToDevice, ctx.stream()),
+             "cudaMemcpy on the device");
+}
+
 }  // namespace cortado::device

@@ -3,6 +3,7 @@
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
+#include "layers/relu.hpp"
 
 namespace cortado::gpu {
 namespace {
@@ -39,3 +40,23 @@ void relu_backward(int n, const float* x, const float* dy, float* dx, float nega
 }
 
 }  // namespace cortado::gpu
+
+// The layer's GPU half (its CPU half is libcore/layers/relu.cpp).
+namespace cortado {
+
+void ReLULayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  const float slope = param_.relu_param().negative_slope();
+  if (slope < 0) keep_input_gpu(bottom, top);
+  gpu::relu_forward(bottom[0]->count(), bottom[0]->gpu_data(), top[0]->mutable_gpu_data(), slope);
+}
+
+void ReLULayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                             const BlobVec& bottom) {
+  if (!propagate_down[0]) return;
+  const float slope = param_.relu_param().negative_slope();
+  const float* x = slope < 0 ? kept_input_gpu(bottom, top) : bottom[0]->gpu_data();
+  gpu::relu_backward(bottom[0]->count(), x, top[0]->gpu_diff(), bottom[0]->mutable_gpu_diff(),
+                     slope);
+}
+
+}  // namespace cortado

@@ -12,5 +12,6 @@ void* alloc_zeroed(size_t) { no_gpu(); }
 void free(void*) {}
 void copy_to_host(void*, const void*, size_t) { no_gpu(); }
 void copy_to_device(void*, const void*, size_t) { no_gpu(); }
+void copy_on_device(void*, const void*, size_t) { no_gpu(); }
 }  // namespace cortado::device
 #endif

@@ -61,6 +61,9 @@ class Layer {
 
   Mode mode() const { return mode_; }
   void set_mode(Mode m) { mode_ = m; }
+  // True where forward_gpu/backward_gpu are the layer's own device code (cuda/);
+  // false where they fall back to the CPU code (which copies blobs both ways).
+  virtual bool has_gpu_kernels() const { return false; }
 
  protected:
   virtual void forward_cpu(const BlobVec& bottom, const BlobVec& top) = 0;

@@ -19,6 +19,9 @@ class NeuronLayer : public Layer {
   void keep_input(const BlobVec& bottom, const BlobVec& top);
   // The input forward saw: the kept copy in place, bottom's data otherwise.
   const float* kept_input(const BlobVec& bottom, const BlobVec& top) const;
+  // The same on the device, for forward_gpu / backward_gpu.
+  void keep_input_gpu(const BlobVec& bottom, const BlobVec& top);
+  const float* kept_input_gpu(const BlobVec& bottom, const BlobVec& top) const;
 
  private:
   Blob input_copy_;

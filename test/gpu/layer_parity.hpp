@@ -1,0 +1,31 @@
+#pragma once
+// The layer test table on both backends: one layer built twice from the same
+// LayerParameter, one on the CPU and one on the GPU (same parameters, same
+// inputs), forward and backward compared element by element, then the GPU one
+// gradient-checked numerically. Skips (with a warning) where there is no device.
+#include <string>
+#include <vector>
+
+#include "caffe.pb.h"
+#include "support/gradient_checker.hpp"
+
+namespace cortado::test {
+
+struct LayerCase {
+  std::string layer;                      // LayerParameter as prototxt text
+  std::vector<std::vector<int>> bottoms;  // bottom shapes
+  // Bottoms filled with integer labels in [0, label_classes) instead of noise;
+  // they get no gradient.
+  std::vector<int> label_bottoms;
+  int label_classes = 10;
+  caffe::Phase phase = caffe::TRAIN;
+  float rel = 1e-4f;  // |gpu - cpu| <= rel * max(1, |cpu|)
+  bool backward = true;
+  bool gradient_check = true;
+  GradCheck grad;  // options of the GPU layer's numeric check
+};
+
+// Records Catch2 failures; call from a TEST_CASE.
+void check_layer_parity(const LayerCase& c);
+
+}  // namespace cortado::test
