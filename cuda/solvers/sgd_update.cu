@@ -1,5 +1,5 @@
-#include "cuda/solvers/sgd_update.hpp"
-
+#include "cuda/solvers/diff_prep.cuh"
+#include "cuda/solvers/update_kernels.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
@@ -8,9 +8,10 @@ namespace cortado::gpu {
 namespace {
 
 // Same expression order as the CPU rule (r * g + m * h) to keep the results close.
-__global__ void sgd_update_kernel(int64_t n, float* w, float* g, float* h, float m, float r) {
+__global__ void sgd_update_kernel(int64_t n, float* w, float* g, float* h, float m, float r,
+                                  DiffPrep prep) {
   CORTADO_KERNEL_LOOP(i, n) {
-    const float step = r * g[i] + m * h[i];
+    const float step = r * prepared_diff(g[i], w[i], prep) + m * h[i];
     h[i] = step;
     g[i] = step;
     w[i] -= step;
@@ -19,12 +20,12 @@ __global__ void sgd_update_kernel(int64_t n, float* w, float* g, float* h, float
 
 }  // namespace
 
-void sgd_update(int n, float* data, float* diff, float* history, float momentum,
-                float local_rate) {
+void sgd_update(int n, float* data, float* diff, float* history, float momentum, float local_rate,
+                const DiffPrep& prep) {
   if (n <= 0) return;
   Context& ctx = Context::get();
-  sgd_update_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, data, diff, history,
-                                                                  momentum, local_rate);
+  sgd_update_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, data, diff, history, momentum,
+                                                                  local_rate, prep);
   check_launch("sgd_update");
 }
 

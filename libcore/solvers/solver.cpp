@@ -132,6 +132,7 @@ void Solver::load_weights(const caffe::NetParameter& trained) {
 void Solver::set_mode(Mode mode) {
   net_->set_mode(mode);
   for (auto& t : test_nets_) t->set_mode(mode);
+  rule_->set_gpu(mode == Mode::gpu);
 }
 
 std::vector<std::shared_ptr<Blob>>& Solver::history() { return rule_->history(); }

@@ -7,6 +7,11 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 
+#ifdef CORTADO_WITH_CUDA
+#include "cuda/solvers/gradient_ops.hpp"
+#include "cuda/solvers/update_kernels.hpp"
+#endif
+
 namespace cortado {
 
 UpdateRule::UpdateRule(const caffe::SolverParameter& solver, std::vector<Param> params)
@@ -25,6 +30,12 @@ void UpdateRule::init_history() {
 }
 
 void UpdateRule::apply(float rate, int iter) {
+#ifdef CORTADO_WITH_CUDA
+  if (on_gpu_) {
+    apply_gpu(rate, iter);
+    return;
+  }
+#endif
   clip_gradients();
   for (int id = 0; id < static_cast<int>(params_.size()); ++id) {
     if (params_[id].lr_mult == 0.f) continue;
@@ -37,17 +48,22 @@ void UpdateRule::apply(float rate, int iter) {
 }
 
 void UpdateRule::clip_gradients() {
-  const float clip = solver_.clip_gradients();
-  if (clip < 0) return;
+  if (solver_.clip_gradients() < 0) return;
   float sumsq = 0;
   for (const Param& p : params_) sumsq += p.blob->sumsq_diff();
-  const float norm = std::sqrt(sumsq);
-  if (norm > clip) {
-    const float scale = clip / norm;
-    LOG_INFO("Gradient clipping: scaling down gradients (L2 norm {:g} > {:g}) by scale factor {:g}",
-             norm, clip, scale);
+  const float scale = clip_scale(sumsq);
+  if (scale != 1.f)
     for (const Param& p : params_) p.blob->scale_diff(scale);
-  }
+}
+
+float UpdateRule::clip_scale(float sumsq) const {
+  const float clip = solver_.clip_gradients();
+  const float norm = std::sqrt(sumsq);
+  if (!(norm > clip)) return 1.f;
+  const float scale = clip / norm;
+  LOG_INFO("Gradient clipping: scaling down gradients (L2 norm {:g} > {:g}) by scale factor {:g}",
+           norm, clip, scale);
+  return scale;
 }
 
 void UpdateRule::normalize(int id) {
@@ -67,5 +83,36 @@ void UpdateRule::regularize(int id) {
     for (int i = 0; i < n; ++i) g[i] += decay * static_cast<float>((0.f < w[i]) - (w[i] < 0.f));
   }
 }
+
+#ifdef CORTADO_WITH_CUDA
+// apply() on the device: the clip norm is the one value read back; every other
+// step (iter_size, decay, the rule, data -= diff) is in the rule's fused kernel.
+void UpdateRule::apply_gpu(float rate, int iter) {
+  gpu::DiffPrep prep;
+  prep.clip_scale = gpu_clip_scale();
+  if (solver_.iter_size() != 1) prep.norm_scale = 1.f / solver_.iter_size();
+  prep.l1 = solver_.regularization_type() == "L1";
+  for (int id = 0; id < static_cast<int>(params_.size()); ++id) {
+    Blob& b = *params_[id].blob;
+    if (params_[id].lr_mult == 0.f) {
+      // The CPU clips frozen diffs too; they are not used, but tests compare them.
+      if (prep.clip_scale != 1.f) gpu::scale(b.count(), b.mutable_gpu_diff(), prep.clip_scale);
+      continue;
+    }
+    prep.decay = solver_.weight_decay() * params_[id].decay_mult;
+    update_gpu(id, rate * params_[id].lr_mult, iter, prep);
+  }
+}
+
+float UpdateRule::gpu_clip_scale() {
+  if (solver_.clip_gradients() < 0) return 1.f;
+  std::vector<std::pair<const float*, int>> diffs;
+  for (const Param& p : params_) diffs.emplace_back(p.blob->gpu_diff(), p.blob->count());
+  // Summed as the CPU does: each blob's double sum rounded to float, added in order.
+  float sumsq = 0;
+  for (double s : gpu::sums_of_squares(diffs)) sumsq += static_cast<float>(s);
+  return clip_scale(sumsq);
+}
+#endif
 
 }  // namespace cortado

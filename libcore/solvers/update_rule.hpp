@@ -8,6 +8,9 @@
 //   then             data -= diff
 // A parameter with lr_mult 0 is frozen: it is skipped entirely, so its data
 // never changes, not even by a rounding error.
+// On the GPU (set_gpu) the same steps run on the device, each parameter's in one
+// fused kernel (cuda/solvers/update_kernels.hpp); only clip_gradients' norm comes
+// back to the host, once per update.
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +22,9 @@ class SolverParameter;
 namespace cortado {
 
 class Blob;
+namespace gpu {
+struct DiffPrep;
+}
 
 class UpdateRule {
  public:
@@ -34,6 +40,10 @@ class UpdateRule {
 
   // One update at learning rate `rate`; `iter` counts the updates already done.
   void apply(float rate, int iter);
+  // Whether apply() updates on the device (blobs' gpu data, diff and history).
+  // Without the CUDA backend built in, apply() always runs on the CPU.
+  void set_gpu(bool on) { on_gpu_ = on; }
+  bool gpu() const { return on_gpu_; }
 
   // The solverstate's `history`, in Caffe's layout: one blob per parameter,
   // then (AdaDelta, Adam) a second set of the same shapes.
@@ -43,6 +53,11 @@ class UpdateRule {
  protected:
   // Turns params_[id]'s (regularized) diff into the value to subtract.
   virtual void compute_update_value(int id, float local_rate, int iter) = 0;
+#ifdef CORTADO_WITH_CUDA
+  // The same on the device, fused with the data update; `prep` holds the clip,
+  // iter_size and decay factors to apply to the diff first.
+  virtual void update_gpu(int id, float local_rate, int iter, const gpu::DiffPrep& prep) = 0;
+#endif
   virtual int history_sets() const { return 1; }
   void init_history();
 
@@ -52,6 +67,14 @@ class UpdateRule {
 
  private:
   void clip_gradients();
+  // The factor clip_gradients scales every diff by, given their summed squares:
+  // clip / norm when the norm exceeds clip (logged), else 1.
+  float clip_scale(float sumsq) const;
+#ifdef CORTADO_WITH_CUDA
+  void apply_gpu(float rate, int iter);
+  float gpu_clip_scale();
+#endif
+  bool on_gpu_ = false;
   void normalize(int id);
   void regularize(int id);
 };

@@ -9,6 +9,10 @@
 #include "solvers/update_rule.hpp"
 #include "util/error.hpp"
 
+#ifdef CORTADO_WITH_CUDA
+#include "cuda/solvers/update_kernels.hpp"
+#endif
+
 namespace cortado {
 namespace {
 
@@ -28,6 +32,13 @@ class SgdRule : public UpdateRule {
     float* h = history_[id]->mutable_data();
     for (int i = 0, n = b.count(); i < n; ++i) g[i] = h[i] = r * g[i] + m * h[i];
   }
+#ifdef CORTADO_WITH_CUDA
+  void update_gpu(int id, float r, int, const gpu::DiffPrep& prep) override {
+    Blob& b = *params_[id].blob;
+    gpu::sgd_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
+                    history_[id]->mutable_gpu_data(), solver_.momentum(), r, prep);
+  }
+#endif
 };
 
 // h' = m h + r g; g = (1 + m) h' - m h
@@ -48,6 +59,13 @@ class NesterovRule : public SgdRule {
       g[i] = (1.f + m) * h[i] - m * previous;
     }
   }
+#ifdef CORTADO_WITH_CUDA
+  void update_gpu(int id, float r, int, const gpu::DiffPrep& prep) override {
+    Blob& b = *params_[id].blob;
+    gpu::nesterov_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
+                         history_[id]->mutable_gpu_data(), solver_.momentum(), r, prep);
+  }
+#endif
 };
 
 // h += g^2; g = r g / (sqrt(h) + delta)
@@ -67,6 +85,13 @@ class AdaGradRule : public SgdRule {
       g[i] = r * (g[i] / (std::sqrt(h[i]) + delta));
     }
   }
+#ifdef CORTADO_WITH_CUDA
+  void update_gpu(int id, float r, int, const gpu::DiffPrep& prep) override {
+    Blob& b = *params_[id].blob;
+    gpu::adagrad_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
+                        history_[id]->mutable_gpu_data(), solver_.delta(), r, prep);
+  }
+#endif
 };
 
 // h = (1 - d) g^2 + d h; g = r g / (sqrt(h) + delta)
@@ -86,6 +111,14 @@ class RmsPropRule : public SgdRule {
       g[i] = r * (g[i] / (std::sqrt(h[i]) + delta));
     }
   }
+#ifdef CORTADO_WITH_CUDA
+  void update_gpu(int id, float r, int, const gpu::DiffPrep& prep) override {
+    Blob& b = *params_[id].blob;
+    gpu::rmsprop_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
+                        history_[id]->mutable_gpu_data(), solver_.rms_decay(), solver_.delta(), r,
+                        prep);
+  }
+#endif
 };
 
 // Two histories: hg of squared gradients (first set), hu of squared updates (second).
@@ -114,6 +147,15 @@ class AdaDeltaRule : public UpdateRule {
       g[i] = r * g[i];
     }
   }
+#ifdef CORTADO_WITH_CUDA
+  void update_gpu(int id, float r, int, const gpu::DiffPrep& prep) override {
+    Blob& b = *params_[id].blob;
+    gpu::adadelta_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
+                         history_[id]->mutable_gpu_data(),
+                         history_[params_.size() + id]->mutable_gpu_data(), solver_.momentum(),
+                         solver_.delta(), r, prep);
+  }
+#endif
 };
 
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; t = iter + 1;
@@ -130,10 +172,7 @@ class AdamRule : public UpdateRule {
   int history_sets() const override { return 2; }
   void compute_update_value(int id, float r, int iter) override {
     const float b1 = solver_.momentum(), b2 = solver_.momentum2(), eps = solver_.delta();
-    const int t = iter + 1;  // b^t in double, as std::pow(float, int) promotes
-    const float correction =
-        static_cast<float>(std::sqrt(1.0 - std::pow(b2, t)) / (1.0 - std::pow(b1, t)));
-    const float step = r * correction;
+    const float step = adam_step(r, iter);
     Blob& b = *params_[id].blob;
     float* g = b.mutable_diff();
     float* m = history_[id]->mutable_data();
@@ -143,6 +182,25 @@ class AdamRule : public UpdateRule {
       v[i] = (1.f - b2) * (g[i] * g[i]) + b2 * v[i];
       g[i] = step * (m[i] / (std::sqrt(v[i]) + eps));
     }
+  }
+#ifdef CORTADO_WITH_CUDA
+  void update_gpu(int id, float r, int iter, const gpu::DiffPrep& prep) override {
+    Blob& b = *params_[id].blob;
+    gpu::adam_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
+                     history_[id]->mutable_gpu_data(),
+                     history_[params_.size() + id]->mutable_gpu_data(), solver_.momentum(),
+                     solver_.momentum2(), solver_.delta(), adam_step(r, iter), prep);
+  }
+#endif
+
+ private:
+  // The local rate with the bias correction of update number iter + 1.
+  float adam_step(float r, int iter) const {
+    const float b1 = solver_.momentum(), b2 = solver_.momentum2();
+    const int t = iter + 1;  // b^t in double, as std::pow(float, int) promotes
+    const float correction =
+        static_cast<float>(std::sqrt(1.0 - std::pow(b2, t)) / (1.0 - std::pow(b1, t)));
+    return r * correction;
   }
 };
 

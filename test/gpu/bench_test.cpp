@@ -15,7 +15,7 @@
 #include "blob/blob.hpp"
 #include "cuda/layers/relu.hpp"
 #include "cuda/math/gemm.hpp"
-#include "cuda/solvers/sgd_update.hpp"
+#include "cuda/solvers/update_kernels.hpp"
 #include "cuda/util/context.hpp"
 #include "support/gradient_checker.hpp"
 #endif

@@ -5,7 +5,7 @@
 #ifdef CORTADO_WITH_CUDA
 #include "blob/blob.hpp"
 #include "caffe.pb.h"
-#include "cuda/solvers/sgd_update.hpp"
+#include "cuda/solvers/update_kernels.hpp"
 #include "solvers/update_rule.hpp"
 #include "support/gradient_checker.hpp"
 #endif

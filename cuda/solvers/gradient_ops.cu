@@ -1,0 +1,99 @@
+#include <cuda_runtime_api.h>
+
+#include "cuda/solvers/gradient_ops.hpp"
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+#include "cuda/util/launch.cuh"
+
+namespace cortado::gpu {
+namespace {
+
+// Blocks of the first reduction pass; a fixed cap keeps the partial count (and so
+// the summation order) a function of n alone.
+constexpr int kMaxPartials = 1024;
+
+__global__ void scale_kernel(int64_t n, float* x, float s) {
+  CORTADO_KERNEL_LOOP(i, n) { x[i] *= s; }
+}
+
+// Sums the block's kThreads values of `s` into s[0]; blockDim.x must be kThreads.
+__device__ void block_sum(double* s) {
+  for (int half = kThreads / 2; half > 0; half /= 2) {
+    if (threadIdx.x < half) s[threadIdx.x] += s[threadIdx.x + half];
+    __syncthreads();
+  }
+}
+
+// Pass 1: each block's share of sum(x^2), one partial per block.
+__global__ void sumsq_partials_kernel(int64_t n, const float* x, double* partials) {
+  __shared__ double s[kThreads];
+  double acc = 0.0;
+  CORTADO_KERNEL_LOOP(i, n) {
+    const double v = x[i];
+    acc += v * v;
+  }
+  s[threadIdx.x] = acc;
+  __syncthreads();
+  block_sum(s);
+  if (threadIdx.x == 0) partials[blockIdx.x] = s[0];
+}
+
+// Pass 2, one block: the partials summed into *out.
+__global__ void sum_partials_kernel(int count, const double* partials, double* out) {
+  __shared__ double s[kThreads];
+  double acc = 0.0;
+  for (int i = threadIdx.x; i < count; i += kThreads) acc += partials[i];
+  s[threadIdx.x] = acc;
+  __syncthreads();
+  block_sum(s);
+  if (threadIdx.x == 0) *out = s[0];
+}
+
+int partial_blocks(int n) { return std::min(blocks_for(n), kMaxPartials); }
+
+}  // namespace
+
+void set_zero(int n, float* x) {
+  if (n <= 0) return;
+  Context& ctx = Context::get();
+  check(cudaMemsetAsync(x, 0, static_cast<size_t>(n) * sizeof(float), ctx.stream()),
+        "cudaMemsetAsync");
+}
+
+void scale(int n, float* x, float s) {
+  if (n <= 0) return;
+  Context& ctx = Context::get();
+  scale_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, x, s);
+  check_launch("scale");
+}
+
+std::vector<double> sums_of_squares(const std::vector<std::pair<const float*, int>>& arrays) {
+  const size_t k = arrays.size();
+  std::vector<double> sums(k, 0.0);
+  if (k == 0) return sums;
+  Context& ctx = Context::get();
+  // Workspace layout: k results, then each array's partials one after another.
+  size_t slots = k;
+  for (const auto& a : arrays)
+    if (a.second > 0) slots += static_cast<size_t>(partial_blocks(a.second));
+  double* results = static_cast<double*>(ctx.workspace(slots * sizeof(double)));
+  check(cudaMemsetAsync(results, 0, k * sizeof(double), ctx.stream()), "cudaMemsetAsync");
+  double* partials = results + k;
+  for (size_t j = 0; j < k; ++j) {
+    const int n = arrays[j].second;
+    if (n <= 0) continue;
+    const int blocks = partial_blocks(n);
+    sumsq_partials_kernel<<<blocks, kThreads, 0, ctx.stream()>>>(n, arrays[j].first, partials);
+    check_launch("sumsq_partials");
+    sum_partials_kernel<<<1, kThreads, 0, ctx.stream()>>>(blocks, partials, results + j);
+    check_launch("sum_partials");
+    partials += blocks;
+  }
+  check(cudaMemcpyAsync(sums.data(), results, k * sizeof(double), cudaMemcpyDeviceToHost,
+                        ctx.stream()),
+        "cudaMemcpyAsync (sums of squares to the host)");
+  check(cudaStreamSynchronize(ctx.stream()), "cudaStreamSynchronize");
+  return sums;
+}
+
+}  // namespace cortado::gpu

@@ -1,0 +1,33 @@
+#include "cuda/solvers/diff_prep.cuh"
+#include "cuda/solvers/update_kernels.hpp"
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+#include "cuda/util/launch.cuh"
+
+namespace cortado::gpu {
+namespace {
+
+__global__ void rmsprop_update_kernel(int64_t n, float* w, float* g, float* h, float d, float delta,
+                                      float r, DiffPrep prep) {
+  CORTADO_KERNEL_LOOP(i, n) {
+    const float gi = prepared_diff(g[i], w[i], prep);
+    const float hi = (1.f - d) * (gi * gi) + d * h[i];
+    const float step = r * (gi / (sqrtf(hi) + delta));
+    h[i] = hi;
+    g[i] = step;
+    w[i] -= step;
+  }
+}
+
+}  // namespace
+
+void rmsprop_update(int n, float* data, float* diff, float* history, float rms_decay, float delta,
+                    float local_rate, const DiffPrep& prep) {
+  if (n <= 0) return;
+  Context& ctx = Context::get();
+  rmsprop_update_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(
+      n, data, diff, history, rms_decay, delta, local_rate, prep);
+  check_launch("rmsprop_update");
+}
+
+}  // namespace cortado::gpu
