@@ -19,6 +19,21 @@ class DropoutLayer : public NeuronLayer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+
+ protected:
+  // cuda/layers/dropout.cu
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+
+ private:
+  // TRAIN on the GPU: the mask is a hash of this key (drawn from the global RNG at
+  // each forward) and the element's index, so backward recomputes it, no mask stored.
+  uint64_t mask_key_ = 0;
+#endif
 
  private:
   // The factor applied to kept values (train) or to all values (test).

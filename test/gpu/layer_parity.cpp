@@ -49,6 +49,8 @@ void check_layer_parity(const LayerCase& c) {
       fill_uniform(*b, 0.f, float(c.label_classes), 40 + unsigned(i));
       float* d = b->mutable_data();
       for (int k = 0; k < b->count(); ++k) d[k] = float(int(d[k]) % c.label_classes);
+    } else if (c.uniform_lo < c.uniform_hi) {
+      fill_uniform(*b, c.uniform_lo, c.uniform_hi, 30 + unsigned(i));
     } else {
       fill_gaussian(*b, 0.f, 1.f, 30 + unsigned(i));
     }
@@ -82,6 +84,9 @@ void check_layer_parity(const LayerCase& c) {
   cpu->setup(raw(cb), cpu_top);
   gpu->setup(raw(gb), gpu_top);
   REQUIRE(gpu->blobs().size() == cpu->blobs().size());
+  if (c.blob_uniform_lo < c.blob_uniform_hi)
+    for (size_t i = 0; i < cpu->blobs().size(); ++i)
+      fill_uniform(*cpu->blobs()[i], c.blob_uniform_lo, c.blob_uniform_hi, 50 + unsigned(i));
   for (size_t i = 0; i < cpu->blobs().size(); ++i) copy_data(*cpu->blobs()[i], *gpu->blobs()[i]);
   gpu->set_mode(Mode::gpu);
   // A layer without device code would pass by running its CPU code twice.
@@ -91,6 +96,9 @@ void check_layer_parity(const LayerCase& c) {
   const float gpu_loss = gpu->forward(raw(gb), gpu_top);
   CHECK(gpu_loss == Approx(cpu_loss).epsilon(c.rel).margin(c.rel));
   for (int i = 0; i < tops; ++i) compare("top", i, *gpu_top[i], *cpu_top[i], false, c.rel);
+  // Forward may update blobs too (BatchNorm's running statistics).
+  for (size_t i = 0; i < cpu->blobs().size(); ++i)
+    compare("param", int(i), *gpu->blobs()[i], *cpu->blobs()[i], false, c.rel);
   if (!c.backward) return;
 
   // Loss tops keep their loss weight as diff; other tops get the same noise.

@@ -18,6 +18,12 @@ struct LayerCase {
   // they get no gradient.
   std::vector<int> label_bottoms;
   int label_classes = 10;
+  // When lo < hi, the other bottoms are uniform in [lo, hi) instead of N(0, 1)
+  // (layers defined only on part of the line: Log, Power with a fractional power).
+  float uniform_lo = 0.f, uniform_hi = 0.f;
+  // When lo < hi, the layer's blobs are refilled uniform in [lo, hi) before both
+  // layers run (blobs a filler cannot set, such as BatchNorm's running statistics).
+  float blob_uniform_lo = 0.f, blob_uniform_hi = 0.f;
   caffe::Phase phase = caffe::TRAIN;
   float rel = 1e-4f;  // |gpu - cpu| <= rel * max(1, |cpu|)
   bool backward = true;

@@ -1,0 +1,26 @@
+#pragma once
+// One kernel for the layers' elementwise loops: a functor `f` with a __device__
+// operator()(int64_t i) is called for every i in [0, n), over a grid-stride loop.
+// Functors (not device lambdas) because the build has no --extended-lambda.
+#include <cstdint>
+
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+#include "cuda/util/launch.cuh"
+
+namespace cortado::gpu {
+
+template <class F>
+__global__ void for_each_index_kernel(int64_t n, F f) {
+  CORTADO_KERNEL_LOOP(i, n) { f(i); }
+}
+
+// Queues f(0) ... f(n - 1) on the context's stream; n <= 0 queues nothing.
+template <class F>
+void for_each_index(const char* kernel, int64_t n, F f) {
+  if (n <= 0) return;
+  for_each_index_kernel<<<blocks_for(n), kThreads, 0, Context::get().stream()>>>(n, f);
+  check_launch(kernel);
+}
+
+}  // namespace cortado::gpu
