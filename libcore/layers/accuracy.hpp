@@ -22,6 +22,21 @@ class AccuracyLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+
+ protected:
+  // cuda/layers/accuracy.cu
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+
+ private:
+  // Device counters (ints in float slots): hits, counted positions, the first bad
+  // label's position, then hits and positions per class.
+  Blob counters_;
+#endif
 
  private:
   int top_k_ = 1;

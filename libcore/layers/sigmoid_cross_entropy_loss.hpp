@@ -25,6 +25,19 @@ class SigmoidCrossEntropyLossLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+
+ protected:
+  // cuda/layers/sigmoid_cross_entropy_loss.cu
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+
+ private:
+  Blob normalizer_gpu_;  // forward's normalizer, on the device for backward
+#endif
 
  private:
   bool ignored(float target) const {

@@ -31,6 +31,21 @@ class SoftmaxWithLossLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+
+ protected:
+  // cuda/layers/softmax_loss.cu
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+
+ private:
+  // Written on the device: the summed loss, the count of labelled positions and the
+  // first out-of-range label's position (ints stored in float slots).
+  Blob stats_;
+#endif
 
  private:
   // The label at (i, j) as a class index; an out-of-range label is an Error.

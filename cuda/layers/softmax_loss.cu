@@ -1,0 +1,127 @@
+// SoftmaxWithLoss's GPU half (its CPU half is libcore/layers/softmax_loss.cpp). The
+// softmax runs as the inner Softmax layer's device code; the loss is summed by one
+// block in a fixed order and read back once, together with the labelled count and
+// the first out-of-range label (an Error, as on the CPU).
+#include <cfloat>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+
+#include "blob/device_memory.hpp"
+#include "cuda/layers/block_total.cuh"
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+#include "cuda/util/launch.cuh"
+#include "layers/loss_normalization.hpp"
+#include "layers/softmax.hpp"
+#include "layers/softmax_loss.hpp"
+#include "util/error.hpp"
+
+namespace cortado::gpu {
+namespace {
+
+struct LabelRule {
+  int classes, inner;
+  bool has_ignore;
+  int ignore;
+};
+
+// One block: stats[0] = sum of -log(max(p[label], FLT_MIN)) over labelled positions,
+// stats[1] (int) = their count, stats[2] (int) = the first position whose label is
+// outside [0, classes), INT_MAX if none.
+__global__ void softmax_loss_stats_kernel(int64_t positions, LabelRule r, const float* prob,
+                                          const float* labels, float* stats) {
+  float loss = 0.f;
+  int valid = 0, bad = INT_MAX;
+  for (int64_t p = threadIdx.x; p < positions; p += kTotalThreads) {
+    const int label = static_cast<int>(labels[p]);
+    if (r.has_ignore && label == r.ignore) continue;
+    if (label < 0 || label >= r.classes) {
+      bad = min(bad, static_cast<int>(p));
+      continue;
+    }
+    const float q = prob[((p / r.inner) * r.classes + label) * r.inner + p % r.inner];
+    loss -= logf(q < FLT_MIN ? FLT_MIN : q);  // std::max's rule: NaN stays NaN
+    ++valid;
+  }
+  loss = block_total(loss);
+  valid = block_total(valid);
+  bad = block_min(bad);
+  if (threadIdx.x == 0) {
+    stats[0] = loss;
+    reinterpret_cast<int*>(stats)[1] = valid;
+    reinterpret_cast<int*>(stats)[2] = bad;
+  }
+}
+
+// dx = (p - onehot(label)) * weight / normalizer, 0 at ignored positions. The
+// normalizer is the labelled count from `stats` (VALID) or `fixed_norm`.
+__global__ void softmax_loss_grad_kernel(int64_t count, LabelRule r, const float* prob,
+                                         const float* labels, const float* stats, bool valid_norm,
+                                         float fixed_norm, const float* loss_weight, float* dx) {
+  const float valid = static_cast<float>(reinterpret_cast<const int*>(stats)[1]);
+  const float norm = valid_norm ? (valid < 1.f ? 1.f : valid) : fixed_norm;
+  const float scale = loss_weight[0] / norm;
+  CORTADO_KERNEL_LOOP(k, count) {
+    const int64_t j = k % r.inner, c = (k / r.inner) % r.classes;
+    const int64_t i = k / (int64_t(r.classes) * r.inner);
+    const int label = static_cast<int>(labels[i * r.inner + j]);
+    if (r.has_ignore && label == r.ignore)
+      dx[k] = 0.f;
+    else
+      dx[k] = (prob[k] - (c == label ? 1.f : 0.f)) * scale;
+  }
+}
+
+void softmax_loss_stats(int64_t positions, const LabelRule& r, const float* prob,
+                        const float* labels, float* stats) {
+  softmax_loss_stats_kernel<<<1, kTotalThreads, 0, Context::get().stream()>>>(positions, r, prob,
+                                                                              labels, stats);
+  check_launch("softmax_loss_stats");
+}
+
+}  // namespace
+}  // namespace cortado::gpu
+
+namespace cortado {
+
+void SoftmaxWithLossLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  softmax_->set_mode(Mode::gpu);
+  softmax_->forward({bottom[0]}, {&prob_});
+  stats_.reshape({3});
+  const gpu::LabelRule rule{channels_, inner_, has_ignore_label_, ignore_label_};
+  gpu::softmax_loss_stats(int64_t(outer_) * inner_, rule, prob_.gpu_data(), bottom[1]->gpu_data(),
+                          stats_.mutable_gpu_data());
+  const float* s = stats_.data();  // waits for the device: the pass's one read back
+  int valid = 0, bad = 0;
+  std::memcpy(&valid, s + 1, sizeof valid);
+  std::memcpy(&bad, s + 2, sizeof bad);
+  if (bad != INT_MAX) label_at(bottom[1]->data(), bad / inner_, bad % inner_);  // throws
+  top[0]->mutable_data()[0] = s[0] / loss_normalizer(normalization_, outer_, inner_, valid);
+  if (top.size() > 1)
+    device::copy_on_device(top[1]->mutable_gpu_data(), prob_.gpu_data(),
+                           sizeof(float) * size_t(prob_.count()));
+}
+
+void SoftmaxWithLossLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                                        const BlobVec& bottom) {
+  if (propagate_down[1]) throw Error(where(), "cannot backpropagate to the label input");
+  if (!propagate_down[0]) return;
+  const gpu::LabelRule rule{channels_, inner_, has_ignore_label_, ignore_label_};
+  const float* labels = bottom[1]->gpu_data();
+  // The labelled count again, for the labels backward sees (no read back).
+  stats_.reshape({3});
+  gpu::softmax_loss_stats(int64_t(outer_) * inner_, rule, prob_.gpu_data(), labels,
+                          stats_.mutable_gpu_data());
+  const int64_t count = prob_.count();
+  if (count <= 0) return;
+  const bool valid_norm = normalization_ == caffe::LossParameter::VALID;
+  const float fixed_norm = loss_normalizer(normalization_, outer_, inner_, 0);
+  gpu::softmax_loss_grad_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0,
+                                  gpu::Context::get().stream()>>>(
+      count, rule, prob_.gpu_data(), labels, stats_.gpu_data(), valid_norm, fixed_norm,
+      top[0]->gpu_diff(), bottom[0]->mutable_gpu_diff());
+  gpu::check_launch("softmax_loss_grad");
+}
+
+}  // namespace cortado
