@@ -393,8 +393,30 @@ std::vector<Layer*> Net::layers_of_type(const std::string& type) const {
 }
 
 void Net::set_mode(Mode mode) {
+  const bool entering_gpu = mode == Mode::gpu && mode_ != Mode::gpu;
   mode_ = mode;
   for (auto& l : layers_) l->set_mode(mode);
+  if (entering_gpu) log_cpu_fallbacks();
+}
+
+// Said once, when the net goes to the GPU, so that nobody mistakes a run whose
+// slow layers compute on the host for a GPU run.
+void Net::log_cpu_fallbacks() const {
+  std::vector<std::string> fallbacks;
+  for (size_t i = 0; i < layers_.size(); ++i)
+    if (!layers_[i]->has_gpu_kernels())
+      fallbacks.push_back(layer_names_[i] + " (" + layers_[i]->type() + ")");
+  const std::string net =
+      "net '" + name_ + "' (" + (phase_ == caffe::TRAIN ? "TRAIN" : "TEST") + ")";
+  if (fallbacks.empty()) {
+    LOG_INFO("GPU mode: all {} layers of {} have GPU kernels", layers_.size(), net);
+    return;
+  }
+  std::string list;
+  for (const auto& f : fallbacks) list += (list.empty() ? "" : ", ") + f;
+  LOG_WARN("GPU mode: {} of {} layers of {} have no GPU kernels and compute on the CPU "
+           "(their blobs are copied between host and device): {}",
+           fallbacks.size(), layers_.size(), net, list);
 }
 
 }  // namespace cortado

@@ -69,6 +69,7 @@ class Net {
   void save_caffemodel(const std::string& path, bool write_diff = false) const;
 
   // --- settings ---
+  // Going to Mode::gpu logs the layers that have no GPU kernels (they run on the CPU).
   void set_mode(Mode mode);
   Mode mode() const { return mode_; }
   // Logs mean absolute data/diff per blob in forward, backward and update (Caffe's debug_info).
@@ -146,6 +147,7 @@ class Net {
   void set_up_layer(const caffe::NetParameter& param, int layer_id);
   void decide_backward(const caffe::NetParameter& param);
   void forward_debug_info(int layer_id) const;
+  void log_cpu_fallbacks() const;
   void backward_debug_info(int layer_id) const;
 
   std::string name_;

@@ -5,6 +5,10 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 
+#ifdef CORTADO_WITH_CUDA
+#include "cuda/solvers/gradient_ops.hpp"
+#endif
+
 namespace cortado {
 
 float Net::forward_from_to(int start, int end) {
@@ -72,6 +76,14 @@ void Net::update() {
 }
 
 void Net::clear_param_diffs() {
+#ifdef CORTADO_WITH_CUDA
+  // On the GPU the diffs are zeroed where backward will accumulate into them,
+  // rather than on the host (which would copy them there and back every iteration).
+  if (mode_ == Mode::gpu) {
+    for (Blob* b : learnable_params_) gpu::set_zero(b->count(), b->mutable_gpu_diff());
+    return;
+  }
+#endif
   for (Blob* b : learnable_params_) b->set_diff(0.f);
 }
 

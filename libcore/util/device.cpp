@@ -104,8 +104,7 @@ void activate_device(const DeviceChoice& choice) {
   gpu::select_device(choice.id);
   LOG_INFO("Use GPU with device ID {}", choice.id);
   LOG_INFO("GPU {}: {}", choice.id, gpu::device_name(choice.id));
-  // Said plainly so nobody mistakes CPU timings for GPU ones while the backend grows.
-  LOG_WARN("the layers and solvers have no GPU kernels wired in yet: they compute on the CPU");
+  // Layers without GPU kernels are named when a net goes to the GPU (Net::set_mode).
 #else
   throw Error("--gpu", "this Cortado was built without the CUDA backend; drop --gpu or "
                        "rebuild with nvcc");
