@@ -22,6 +22,21 @@ class BatchNormLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+
+ protected:
+  // cuda/layers/batch_norm.cu
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+
+ private:
+  // Per channel, on the device: row 0 the mean, row 1 the standard deviation
+  // (of the last forward); rows 2 and 3 backward's means of dy and of dy * y.
+  Blob stats_gpu_;
+#endif
 
  private:
   struct Dims {

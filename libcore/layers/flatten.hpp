@@ -17,6 +17,17 @@ class FlattenLayer : public Layer {
   void forward_cpu(const BlobVec& /*bottom*/, const BlobVec& /*top*/) override {}
   void backward_cpu(const BlobVec& /*top*/, const std::vector<bool>& /*propagate_down*/,
                     const BlobVec& /*bottom*/) override {}
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+
+ protected:
+  // The top shares the bottom's data and diff (set in reshape), so the GPU has
+  // nothing to do either: no copy, no host sync.
+  void forward_gpu(const BlobVec& /*bottom*/, const BlobVec& /*top*/) override {}
+  void backward_gpu(const BlobVec& /*top*/, const std::vector<bool>& /*propagate_down*/,
+                    const BlobVec& /*bottom*/) override {}
+#endif
 };
 
 }  // namespace cortado

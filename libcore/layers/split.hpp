@@ -17,6 +17,17 @@ class SplitLayer : public Layer {
   void forward_cpu(const BlobVec& /*bottom*/, const BlobVec& /*top*/) override {}
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+
+ protected:
+  // Forward: the tops share the bottom's data (set in reshape); nothing to do.
+  void forward_gpu(const BlobVec& /*bottom*/, const BlobVec& /*top*/) override {}
+  // cuda/layers/split.cu
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+#endif
 };
 
 }  // namespace cortado
