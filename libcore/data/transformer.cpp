@@ -14,12 +14,6 @@
 
 namespace cortado {
 
-struct Transformer::Plan {
-  int h_off = 0, w_off = 0;  // top-left corner of the crop in the input
-  int height = 0, width = 0;  // output size
-  bool mirror = false;
-};
-
 namespace {
 
 std::string dims(int c, int h, int w) {
@@ -62,6 +56,8 @@ Transformer::Transformer(const caffe::TransformationParameter& param, caffe::Pha
 }
 
 Transformer::~Transformer() = default;
+
+float Transformer::scale() const { return param_->scale(); }
 
 bool Transformer::is_random() const {
   return phase_ == caffe::TRAIN && (param_->mirror() || param_->crop_size() > 0);
@@ -166,11 +162,8 @@ std::vector<int> Transformer::output_shape(const cv::Mat& image) const {
   return {image.channels(), crop ? crop : h, crop ? crop : w};
 }
 
-void Transformer::transform(const caffe::Datum& datum, float* out) {
-  if (datum.encoded()) {
-    transform(decode(datum), out);
-    return;
-  }
+Transformer::Plan Transformer::draw_plan(const caffe::Datum& datum) {
+  CORTADO_ASSERT(!datum.encoded());
   if ((param_->force_color() || param_->force_gray()) && !warned_force_) {
     LOG_WARN("{}: force_color and force_gray apply to encoded datums only", where_);
     warned_force_ = true;
@@ -184,7 +177,18 @@ void Transformer::transform(const caffe::Datum& datum, float* out) {
     throw Error(where_, "datum of shape " + dims(C, H, W) + " holds " + std::to_string(have) +
                             (uint8 ? " bytes" : " float values") + ", expected " +
                             std::to_string(n));
-  const Plan p = plan(C, H, W, "datum");
+  return plan(C, H, W, "datum");
+}
+
+void Transformer::transform(const caffe::Datum& datum, float* out) {
+  if (datum.encoded()) {
+    transform(decode(datum), out);
+    return;
+  }
+  const Plan p = draw_plan(datum);
+  const int C = datum.channels(), H = datum.height(), W = datum.width();
+  const std::string& bytes = datum.data();
+  const bool uint8 = !bytes.empty();
   const float scale = param_->scale();
   const auto* pixels = reinterpret_cast<const uint8_t*>(bytes.data());
   for (int c = 0; c < C; ++c)
@@ -200,11 +204,15 @@ void Transformer::transform(const caffe::Datum& datum, float* out) {
     }
 }
 
-void Transformer::transform(const cv::Mat& image, float* out) {
+Transformer::Plan Transformer::draw_plan(const cv::Mat& image) {
   if (image.depth() != CV_8U)
     throw Error(where_, "image is not 8-bit (only unsigned byte images can be transformed)");
+  return plan(image.channels(), image.rows, image.cols, "image");
+}
+
+void Transformer::transform(const cv::Mat& image, float* out) {
+  const Plan p = draw_plan(image);
   const int C = image.channels(), H = image.rows, W = image.cols;
-  const Plan p = plan(C, H, W, "image");
   const float scale = param_->scale();
   for (int h = 0; h < p.height; ++h) {
     // OpenCV rows are H×W×C interleaved; the output is planar C×H×W.

@@ -55,6 +55,24 @@ class Transformer {
   // The image an encoded datum holds, decoded as force_color/force_gray say.
   cv::Mat decode(const caffe::Datum& datum) const;
 
+  // One image's crop and flip.
+  struct Plan {
+    int h_off = 0, w_off = 0;   // top-left corner of the crop in the input
+    int height = 0, width = 0;  // output size
+    bool mirror = false;
+  };
+  // For the device transform (cuda/data/): the checks and random draws that
+  // transform() makes for this input, without its arithmetic, so that a GPU run
+  // crops and flips exactly what a CPU run with the same seed does. The caller
+  // copies the pixels. An encoded datum must be decoded first (decode()).
+  Plan draw_plan(const caffe::Datum& datum);
+  Plan draw_plan(const cv::Mat& image);
+  // What the arithmetic uses. Fixed at construction, so another thread may read
+  // them while the prefetch thread draws.
+  float scale() const;
+  const std::vector<float>& mean_image() const { return mean_image_; }    // C×H×W, or empty
+  const std::vector<float>& mean_values() const { return mean_values_; }  // none, 1 or C
+
   // Whether any draw is ever made (random crop or mirror in TRAIN).
   bool is_random() const;
   void seed(uint64_t seed);
@@ -63,7 +81,6 @@ class Transformer {
   void set_rng_state(const std::string& state);
 
  private:
-  struct Plan;  // one image's crop offset and mirror flag
   Plan plan(int channels, int height, int width, const char* what);
   void check_mean(int channels, int height, int width) const;
   const float* mean_row(int c, int src_row_start, float& constant) const;
