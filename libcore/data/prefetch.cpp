@@ -14,6 +14,9 @@ PrefetchingDataLayer::~PrefetchingDataLayer() { stop_prefetch(); }
 
 void PrefetchingDataLayer::set_source(std::unique_ptr<BatchSource> source) {
   stop_prefetch();
+#ifdef CORTADO_WITH_CUDA
+  gpu_.reset();  // it holds the old transformer's mean
+#endif
   source_ = std::move(source);
   handed_state_ = source_->state();
   handed_position_ = source_->position();
@@ -38,9 +41,10 @@ void PrefetchingDataLayer::restore_state(const std::string& state) {
   fresh_ = false;
 }
 
-void PrefetchingDataLayer::start_prefetch() {
+void PrefetchingDataLayer::start_prefetch(const StagingFactory* staging) {
   // The source may be ahead of the last batch handed out (dropped read-ahead).
   source_->set_state(handed_state_);
+  staging_ = staging ? *staging : StagingFactory();
   stop_ = false;
   thread_ = std::thread(&PrefetchingDataLayer::run, this);
 }
@@ -66,9 +70,11 @@ void PrefetchingDataLayer::run() {
     }
     DataBatch batch;
     try {
+      if (staging_) batch.raw.buffer = staging_();
       source_->load_batch(batch);
       batch.state_after = source_->state();
       batch.position_after = source_->position();
+      if (batch.raw.buffer) batch.raw.buffer->upload(batch);
     } catch (...) {
       batch.error = std::current_exception();
     }
@@ -82,9 +88,11 @@ void PrefetchingDataLayer::run() {
   }
 }
 
-void PrefetchingDataLayer::forward_cpu(const BlobVec& /*bottom*/, const BlobVec& top) {
+DataBatch PrefetchingDataLayer::next_batch(const StagingFactory* staging) {
   CORTADO_ASSERT(source_);
-  if (!thread_.joinable()) start_prefetch();
+  // A thread making the other kind of batch restarts from the last one handed out.
+  if (thread_.joinable() && static_cast<bool>(staging_) != (staging != nullptr)) stop_prefetch();
+  if (!thread_.joinable()) start_prefetch(staging);
   DataBatch batch;
   {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -97,15 +105,24 @@ void PrefetchingDataLayer::forward_cpu(const BlobVec& /*bottom*/, const BlobVec&
     stop_prefetch();
     std::rethrow_exception(batch.error);
   }
+  return batch;
+}
+
+void PrefetchingDataLayer::handed_out(DataBatch& batch) {
+  handed_state_ = std::move(batch.state_after);
+  handed_position_ = batch.position_after;
+  fresh_ = false;
+}
+
+void PrefetchingDataLayer::forward_cpu(const BlobVec& /*bottom*/, const BlobVec& top) {
+  DataBatch batch = next_batch(nullptr);
   top[0]->reshape(batch.data_shape);
   std::copy(batch.data.begin(), batch.data.end(), top[0]->mutable_data());
   if (top.size() > 1) {
     top[1]->reshape(std::vector<int>{static_cast<int>(batch.labels.size())});
     std::copy(batch.labels.begin(), batch.labels.end(), top[1]->mutable_data());
   }
-  handed_state_ = std::move(batch.state_after);
-  handed_position_ = batch.position_after;
-  fresh_ = false;
+  handed_out(batch);
 }
 
 caffe::TransformationParameter PrefetchingDataLayer::effective_transform_param() const {

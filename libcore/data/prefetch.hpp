@@ -15,10 +15,16 @@
 //
 // The thread touches only the BatchSource and the queue, never the layer object, so
 // a layer may be destroyed while its thread runs (the base destructor stops it).
+//
+// In GPU mode (CUDA builds, cuda/data/prefetch_gpu.cpp) the thread leaves each batch
+// raw in page-locked memory and starts its copy to the device on a stream of its own;
+// forward_gpu transforms it there (see data/raw_batch.hpp). Switching between the modes
+// restarts the thread from the last batch handed out, so the batches stay the same.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,13 +33,22 @@
 #include <utility>
 #include <vector>
 
+#include "data/raw_batch.hpp"
 #include "layers/layer.hpp"
 
 namespace cortado {
 
+class Transformer;
+#ifdef CORTADO_WITH_CUDA
+namespace gpu {
+struct DataDevice;
+}
+#endif
+
 struct DataBatch {
   std::vector<int> data_shape;  // N, C, H, W
   std::vector<float> data, labels;
+  RawBatch raw;  // GPU mode: filled instead of `data`
   std::string state_after;
   size_t position_after = 0;
   std::exception_ptr error;
@@ -44,8 +59,12 @@ struct DataBatch {
 class BatchSource {
  public:
   virtual ~BatchSource() = default;
-  // Fills one batch from the reading position and advances it.
+  // Fills one batch from the reading position and advances it. When batch.raw.buffer
+  // is set, fills batch.raw (RawBatch::add) instead of batch.data.
   virtual void load_batch(DataBatch& batch) = 0;
+  // Its transformer. Only the parts fixed at construction (mean, scale) may be read
+  // while the prefetch thread runs.
+  virtual const Transformer& transformer() const = 0;
   // The reading position and random generator states, as text, and back.
   virtual std::string state() const = 0;
   virtual void set_state(const std::string& state) = 0;
@@ -57,6 +76,9 @@ class BatchSource {
 
 class PrefetchingDataLayer : public Layer {
  public:
+  // Makes the staging buffer of each raw batch (GPU mode).
+  using StagingFactory = std::function<std::shared_ptr<StagingBuffer>()>;
+
   explicit PrefetchingDataLayer(const caffe::LayerParameter& param);
   ~PrefetchingDataLayer() override;
 
@@ -84,16 +106,23 @@ class PrefetchingDataLayer : public Layer {
   void backward_cpu(const BlobVec& /*top*/, const std::vector<bool>& /*propagate_down*/,
                     const BlobVec& /*bottom*/) override {}
 
+  // The oldest prefetched batch: transformed on the host when `staging` is null, else
+  // raw in a buffer from it, its upload started. A batch that failed is rethrown here.
+  DataBatch next_batch(const StagingFactory* staging);
+  // Makes the batch's reading state the layer's: call once the tops hold it.
+  void handed_out(DataBatch& batch);
+
   // The layer's transform_param, with the legacy preprocessing fields of its
   // data_param / image_data_param (scale, mean_file, crop_size, mirror) folded in.
   caffe::TransformationParameter effective_transform_param() const;
 
  private:
-  void start_prefetch();
+  void start_prefetch(const StagingFactory* staging);
   void stop_prefetch();
   void run();
 
   std::unique_ptr<BatchSource> source_;
+  StagingFactory staging_;  // set while the thread runs in GPU mode
   size_t capacity_;
   std::mutex mutex_;
   std::condition_variable cv_;  // both "a batch is ready" and "a slot is free"
@@ -103,6 +132,18 @@ class PrefetchingDataLayer : public Layer {
   bool fresh_ = true;
   std::string handed_state_;
   size_t handed_position_ = 0;
+
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+
+ protected:
+  // cuda/data/prefetch_gpu.cpp: the transform on the device, from raw batches.
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+
+ private:
+  std::shared_ptr<gpu::DataDevice> gpu_;  // staging buffers, the mean on the device
+#endif
 };
 
 // State text: a first line naming the kind of source, then "key value" lines.

@@ -43,8 +43,9 @@ class LmdbSource : public BatchSource {
   void load_batch(DataBatch& batch) override {
     std::vector<int> shape;
     batch.labels.resize(batch_size_);
+    batch.raw.expect(batch_size_);
     for (int item = 0; item < batch_size_; ++item) {
-      batch.labels[item] = static_cast<float>(transform_record(shape, batch.data, item));
+      batch.labels[item] = static_cast<float>(transform_record(shape, batch, item));
       if (reader_->next_wrap()) LOG_INFO("Restarting data prefetching from start.");
     }
     batch.data_shape = {batch_size_, shape[0], shape[1], shape[2]};
@@ -71,13 +72,16 @@ class LmdbSource : public BatchSource {
     reader_->seek_index(index);
   }
 
+  const Transformer& transformer() const override { return *transformer_; }
   size_t position() const override { return reader_->index(); }
   void reseed(uint64_t seed, bool /*fresh*/) override { transformer_->seed(seed); }
 
  private:
-  // Transforms the current record into item `item` of `out`; the first record of a
-  // batch sets `shape` (C, H, W), the others must match it. Returns the label.
-  int transform_record(std::vector<int>& shape, std::vector<float>& out, int item) {
+  // Transforms the current record into item `item` of the batch's data (or, in GPU
+  // mode, appends it raw); the first record of a batch sets `shape` (C, H, W), the
+  // others must match it. Returns the label.
+  int transform_record(std::vector<int>& shape, DataBatch& batch, int item) {
+    const bool raw = static_cast<bool>(batch.raw.buffer);
     const caffe::Datum datum = current();
     cv::Mat image;
     if (datum.encoded()) image = transformer_->decode(datum);
@@ -85,13 +89,20 @@ class LmdbSource : public BatchSource {
         datum.encoded() ? transformer_->output_shape(image) : transformer_->output_shape(datum);
     if (item == 0) {
       shape = s;
-      out.resize(static_cast<size_t>(batch_size_) * s[0] * s[1] * s[2]);
+      if (!raw) batch.data.resize(static_cast<size_t>(batch_size_) * s[0] * s[1] * s[2]);
     } else if (s != shape) {
       throw Error(where_, "record '" + std::string(reader_->key()) + "' gives " + dims(s) +
                               " but the batch's first record gave " + dims(shape) +
                               ": all records of a batch must have one size");
     }
-    float* dst = out.data() + static_cast<size_t>(item) * s[0] * s[1] * s[2];
+    if (raw) {
+      if (datum.encoded())
+        batch.raw.add(*transformer_, image);
+      else
+        batch.raw.add(*transformer_, datum);
+      return datum.label();
+    }
+    float* dst = batch.data.data() + static_cast<size_t>(item) * s[0] * s[1] * s[2];
     if (datum.encoded())
       transformer_->transform(image, dst);
     else

@@ -86,13 +86,15 @@ class ImageListSource : public BatchSource {
     const int batch_size = static_cast<int>(param_.batch_size());
     std::vector<int> shape;
     batch.labels.resize(batch_size);
+    batch.raw.expect(batch_size);
+    const bool raw = static_cast<bool>(batch.raw.buffer);  // GPU mode: left untransformed
     for (int item = 0; item < batch_size; ++item) {
       const size_t line = order_[position_];
       const cv::Mat image = read_image(line);
       const std::vector<int> s = transformer_->output_shape(image);
       if (item == 0) {
         shape = s;
-        batch.data.resize(static_cast<size_t>(batch_size) * s[0] * s[1] * s[2]);
+        if (!raw) batch.data.resize(static_cast<size_t>(batch_size) * s[0] * s[1] * s[2]);
       } else if (s != shape) {
         throw Error(param_.root_folder() + lines_[line].first,
                     "gives " + std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" +
@@ -100,7 +102,11 @@ class ImageListSource : public BatchSource {
                         std::to_string(shape[0]) + "x" + std::to_string(shape[1]) + "x" +
                         std::to_string(shape[2]) + " (set new_height/new_width or crop_size)");
       }
-      transformer_->transform(image, batch.data.data() + static_cast<size_t>(item) * s[0] * s[1] * s[2]);
+      if (raw)
+        batch.raw.add(*transformer_, image);
+      else
+        transformer_->transform(image,
+                                batch.data.data() + static_cast<size_t>(item) * s[0] * s[1] * s[2]);
       batch.labels[item] = static_cast<float>(lines_[line].second);
       if (++position_ == lines_.size()) {
         position_ = 0;
@@ -140,6 +146,7 @@ class ImageListSource : public BatchSource {
     make_order();
   }
 
+  const Transformer& transformer() const override { return *transformer_; }
   size_t position() const override { return position_; }
 
   void reseed(uint64_t seed, bool fresh) override {

@@ -1,0 +1,61 @@
+#include <vector>
+
+#include "blob/device_memory.hpp"
+#include "cuda/data/transform.hpp"
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+#include "cuda/util/launch.cuh"
+#include "data/transformer.hpp"
+
+namespace cortado::gpu {
+namespace {
+
+// One thread per output value; raw_output (libcore/data/raw_batch.hpp) is the formula.
+__global__ void transform_kernel(int64_t n, int channels, int out_height, int out_width,
+                                 const uint8_t* pixels, const RawItem* items,
+                                 const float* mean_image, const float* mean_values,
+                                 int num_mean_values, float scale, float* out) {
+  CORTADO_KERNEL_LOOP(i, n) {
+    out[i] = raw_output(i, channels, out_height, out_width, pixels, items, mean_image, mean_values,
+                        num_mean_values, scale);
+  }
+}
+
+float* upload(const std::vector<float>& values) {
+  if (values.empty()) return nullptr;
+  const size_t bytes = values.size() * sizeof(float);
+  void* p = device_malloc(bytes);
+  device::copy_to_device(p, values.data(), bytes);  // waits: done once
+  return static_cast<float*>(p);
+}
+
+}  // namespace
+
+DeviceTransform::DeviceTransform(const Transformer& transformer) : scale_(transformer.scale()) {
+  Context::get();
+  mean_image_ = upload(transformer.mean_image());
+  try {
+    mean_values_ = upload(transformer.mean_values());
+  } catch (...) {
+    device::free(mean_image_);
+    throw;
+  }
+  num_mean_values_ = static_cast<int>(transformer.mean_values().size());
+}
+
+DeviceTransform::~DeviceTransform() {
+  device::free(mean_image_);
+  device::free(mean_values_);
+}
+
+void DeviceTransform::run(const uint8_t* pixels, const RawItem* items, int num, int channels,
+                          int out_height, int out_width, float* out, cudaStream_t stream) const {
+  const int64_t n = static_cast<int64_t>(num) * channels * out_height * out_width;
+  if (n <= 0) return;
+  transform_kernel<<<blocks_for(n), kThreads, 0, stream>>>(n, channels, out_height, out_width,
+                                                           pixels, items, mean_image_, mean_values_,
+                                                           num_mean_values_, scale_, out);
+  check_launch("data transform");
+}
+
+}  // namespace cortado::gpu
