@@ -18,6 +18,7 @@ namespace {
 std::atomic<int> chosen_device{0};
 std::atomic<Context*> the_context{nullptr};
 std::mutex creation_mutex;
+std::atomic<bool> deterministic_algorithms{false};
 
 void check_cublas(cublasStatus_t status, int device, const char* what) {
   if (status == CUBLAS_STATUS_SUCCESS) return;
@@ -108,6 +109,9 @@ void Context::set_workspace_limit(size_t bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
   workspace_limit_ = bytes;
 }
+
+void set_deterministic(bool on) { deterministic_algorithms.store(on); }
+bool deterministic() { return deterministic_algorithms.load(); }
 
 void use_device(int id) {
   std::lock_guard<std::mutex> lock(creation_mutex);

@@ -47,6 +47,12 @@ class Context {
   std::mutex mutex_;  // handles and workspace are created lazily from any thread
 };
 
+// Process-wide: restricts cuDNN's algorithm choice to deterministic algorithms (the
+// hook for a --deterministic flag). Read whenever a convolution looks up its
+// algorithms (chosen once per shape and setting). Needs no device.
+void set_deterministic(bool on);
+bool deterministic();
+
 // Chooses the device the context will use. Before the context exists any id is
 // taken; afterwards only its own (one device per process), else an Error.
 void use_device(int id);

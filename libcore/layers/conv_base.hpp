@@ -13,6 +13,12 @@
 
 namespace cortado {
 
+#ifdef CORTADO_WITH_CUDNN
+namespace gpu {
+class CudnnConv;
+}
+#endif
+
 class ConvBaseLayer : public Layer {
  public:
   using Layer::Layer;
@@ -52,6 +58,15 @@ class ConvBaseLayer : public Layer {
   using ChunkFn = std::function<void(int, int, Workspace&, float*)>;
   void for_chunks(const ChunkFn& f, float* dweights = nullptr);
 
+#ifdef CORTADO_WITH_CUDNN
+  // Shared by the GPU halves (cuda/layers/conv_base.cpp): cuDNN's view of the
+  // current shape (descriptors redone when it changes, algorithms chosen once per
+  // shape), and the bias added to every top map / its gradient, on the device.
+  gpu::CudnnConv& cudnn_conv();
+  void add_bias_gpu(float* top, const float* bias) const;
+  void bias_gradient_gpu(const float* top_diff, float* dbias) const;
+
+#endif
   int num_ = 0;         // samples: product of the axes before `axis`
   int channels_ = 0;    // bottom channels
   int num_output_ = 0;  // top channels
@@ -82,6 +97,9 @@ class ConvBaseLayer : public Layer {
   int chunk_ = 1;         // samples per GEMM
   int side_by_side_ = 1;  // threads running chunks at once (1: chunks in turn)
   std::vector<Workspace> work_;
+#ifdef CORTADO_WITH_CUDNN
+  std::shared_ptr<gpu::CudnnConv> cudnn_conv_;  // shared_ptr: the type is incomplete here
+#endif
 };
 
 }  // namespace cortado

@@ -15,6 +15,16 @@ class ConvolutionLayer : public ConvBaseLayer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CORTADO_WITH_CUDNN
+ public:
+  bool has_gpu_kernels() const override { return true; }
+
+ protected:
+  // cuda/layers/convolution.cu
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+#endif
 };
 
 }  // namespace cortado

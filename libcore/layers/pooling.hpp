@@ -24,6 +24,19 @@ class PoolingLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+
+ protected:
+  // cuda/layers/pooling.cu
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+
+ private:
+  Blob argmax_gpu_;  // MAX: argmax_ on the device (ints in float slots)
+#endif
 
  private:
   bool is_max() const;

@@ -1,6 +1,8 @@
 #include "layer_parity.hpp"
 
+#include <algorithm>
 #include <memory>
+#include <random>
 
 #include "gpu_test_util.hpp"
 #include "layers/registry.hpp"
@@ -49,6 +51,12 @@ void check_layer_parity(const LayerCase& c) {
       fill_uniform(*b, 0.f, float(c.label_classes), 40 + unsigned(i));
       float* d = b->mutable_data();
       for (int k = 0; k < b->count(); ++k) d[k] = float(int(d[k]) % c.label_classes);
+    } else if (c.distinct_spacing > 0.f) {
+      std::vector<float> v(b->count());
+      for (size_t k = 0; k < v.size(); ++k)
+        v[k] = c.distinct_spacing * (float(k) - 0.5f * v.size());
+      std::shuffle(v.begin(), v.end(), std::mt19937(30 + unsigned(i)));
+      std::copy(v.begin(), v.end(), b->mutable_data());
     } else if (c.uniform_lo < c.uniform_hi) {
       fill_uniform(*b, c.uniform_lo, c.uniform_hi, 30 + unsigned(i));
     } else {

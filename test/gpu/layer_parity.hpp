@@ -24,6 +24,9 @@ struct LayerCase {
   // When lo < hi, the layer's blobs are refilled uniform in [lo, hi) before both
   // layers run (blobs a filler cannot set, such as BatchNorm's running statistics).
   float blob_uniform_lo = 0.f, blob_uniform_hi = 0.f;
+  // When > 0, the other bottoms are distinct values this far apart, shuffled, so that
+  // a numeric step never changes which element is a window's maximum (max pooling).
+  float distinct_spacing = 0.f;
   caffe::Phase phase = caffe::TRAIN;
   float rel = 1e-4f;  // |gpu - cpu| <= rel * max(1, |cpu|)
   bool backward = true;

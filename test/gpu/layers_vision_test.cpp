@@ -7,13 +7,100 @@
 #include "gpu_test_util.hpp"
 #include "layer_parity.hpp"
 
+#ifdef CORTADO_WITH_CUDA
+#include "cuda/util/context.hpp"
+#endif
+
 namespace cortado::test {
 namespace {
 
 const char* const kFillers =
     "weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 }";
 
+struct ConvCase {
+  const char* param;  // convolution_param fields besides the fillers
+  std::vector<int> bottom;
+  int bottoms = 1;  // that many bottom/top pairs of this shape
+  bool gradient_check = true;
+};
+
+void check_conv(const char* type, const ConvCase& k) {
+  LayerCase c;
+  c.layer = std::string("name: 'conv' type: '") + type + "' ";
+  for (int i = 0; i < k.bottoms; ++i)
+    c.layer += "bottom: 'x" + std::to_string(i) + "' top: 'y" + std::to_string(i) + "' ";
+  c.layer += std::string("convolution_param { ") + k.param + " " + kFillers + " }";
+  c.bottoms.assign(k.bottoms, k.bottom);
+  c.gradient_check = k.gradient_check;
+  check_layer_parity(c);
+}
+
+// The cases of test/layers/vision_conv.cpp, and LeNet's two convolutions.
+const ConvCase kConvCases[] = {
+    {"num_output: 3 kernel_size: 3", {2, 3, 5, 4}},
+    {"num_output: 2 kernel_h: 3 kernel_w: 2 pad_h: 1 pad_w: 2 stride_h: 2 stride_w: 1",
+     {2, 1, 6, 5}},
+    {"num_output: 3 kernel_size: 3 kernel_size: 2 pad: 1 pad: 0 stride: 2 stride: 3", {2, 2, 8, 9}},
+    {"num_output: 2 kernel_size: 2 group: 2 dilation: 2 pad: 1", {2, 4, 6, 6}},
+    {"num_output: 6 kernel_size: 3 group: 3 stride: 2", {2, 6, 7, 7}},
+    {"num_output: 2 kernel_size: 1 bias_term: false", {3, 3, 4, 4}},
+    {"num_output: 3 kernel_size: 3 pad: 1", {1, 2, 5, 5}},           // one sample
+    {"num_output: 3 kernel_size: 3", {2, 2, 5, 5}, 2},               // two bottoms, shared weights
+    {"num_output: 2 kernel_size: 3 axis: 2", {2, 2, 3, 5, 6}},       // leading axes: samples
+    {"num_output: 3 kernel_size: 3 pad: 1 stride: 2", {2, 2, 9}},    // 1-d
+    {"num_output: 2 kernel_size: 3 dilation: 2 pad: 2", {2, 3, 7}},  // 1-d, dilated
+    {"num_output: 20 kernel_size: 5 stride: 1", {4, 1, 28, 28}, 1, false},   // LeNet conv1
+    {"num_output: 50 kernel_size: 5 stride: 1", {4, 20, 12, 12}, 1, false},  // LeNet conv2
+};
+
+// The cases of test/layers/vision_deconv.cpp.
+const ConvCase kDeconvCases[] = {
+    {"num_output: 3 kernel_size: 3", {2, 3, 4, 3}},
+    {"num_output: 2 kernel_size: 2 stride: 2", {2, 1, 3, 3}},
+    {"num_output: 4 kernel_size: 2 stride_h: 2 stride_w: 3 pad: 1 group: 2 dilation: 1 "
+     "dilation: 2",
+     {2, 4, 3, 3}},
+    {"num_output: 6 kernel_size: 3 group: 2 stride: 2 pad: 1", {2, 4, 3, 4}},
+    {"num_output: 2 kernel_size: 1 bias_term: false", {1, 3, 2, 3}},
+    {"num_output: 2 kernel_size: 3 stride: 2", {2, 2, 3, 3}, 2},   // two bottoms
+    {"num_output: 3 kernel_size: 3 stride: 2 pad: 1", {2, 2, 5}},  // 1-d
+};
+
 }  // namespace
+
+TEST_CASE("GPU Convolution matches the CPU layer: pad, stride, group, dilation, 1-d, axis",
+          "[gpu][layers][conv]") {
+  for (const ConvCase& k : kConvCases) check_conv("Convolution", k);
+}
+
+TEST_CASE("GPU Deconvolution matches the CPU layer: pad, stride, group, dilation, 1-d",
+          "[gpu][layers][deconv]") {
+  for (const ConvCase& k : kDeconvCases) check_conv("Deconvolution", k);
+}
+
+TEST_CASE("GPU Convolution with deterministic algorithms or no workspace still matches",
+          "[gpu][layers][conv]") {
+  SKIP_WITHOUT_GPU();
+#ifdef CORTADO_WITH_CUDA
+  // Both settings are part of the algorithm cache's key, so these choose afresh; the
+  // guard restores them even when a check stops the test.
+  gpu::Context& ctx = gpu::Context::get();
+  struct Restore {
+    size_t limit;
+    ~Restore() {
+      gpu::set_deterministic(false);
+      gpu::Context::get().set_workspace_limit(limit);
+    }
+  } restore{ctx.workspace_limit()};
+  gpu::set_deterministic(true);
+  check_conv("Convolution", kConvCases[3]);
+  check_conv("Deconvolution", kDeconvCases[2]);
+  gpu::set_deterministic(false);
+  ctx.set_workspace_limit(0);
+  check_conv("Convolution", kConvCases[0]);
+  check_conv("Deconvolution", kDeconvCases[0]);
+#endif
+}
 
 TEST_CASE("GPU InnerProduct matches the CPU layer: bias, transpose, axis", "[gpu][layers][ip]") {
   struct Shape {
@@ -35,6 +122,65 @@ TEST_CASE("GPU InnerProduct matches the CPU layer: bias, transpose, axis", "[gpu
     c.bottoms = {s.bottom};
     check_layer_parity(c);
   }
+}
+
+TEST_CASE("GPU Pooling matches the CPU layer: MAX and AVE, ceil rule, pad, global, mask",
+          "[gpu][layers][pooling]") {
+  struct PoolCase {
+    const char* param;
+    std::vector<int> bottom;
+    bool mask = false;  // MAX's argmax as a second top
+    bool gradient_check = true;
+  };
+  for (const PoolCase& k : std::initializer_list<PoolCase>{
+           {"pool: MAX kernel_size: 2 stride: 2", {2, 3, 6, 6}},        // LeNet's, small
+           {"pool: MAX kernel_size: 2 stride: 2", {2, 3, 6, 6}, true},  // with the mask
+           {"pool: MAX kernel_size: 3 stride: 2 pad: 1", {2, 2, 6, 5}},
+           {"pool: MAX kernel_h: 2 kernel_w: 3 stride: 2", {1, 2, 5, 5}, true, false},
+           {"pool: MAX kernel_size: 3 stride: 2", {2, 2, 8, 8}},  // ceil: a clipped last window
+           {"pool: MAX kernel_size: 3 stride: 2 round_mode: FLOOR", {2, 2, 8, 8}},
+           {"pool: MAX kernel_h: 3 kernel_w: 2 stride_h: 2 stride_w: 1 pad_h: 1 pad_w: 0",
+            {2, 2, 7, 5}},
+           {"pool: MAX global_pooling: true", {2, 3, 5, 4}},
+           {"pool: AVE kernel_size: 3 stride: 2 pad: 1", {2, 2, 7, 6}},  // ceil rule with pad
+           {"pool: AVE kernel_size: 3 stride: 2", {2, 2, 8, 8}},  // divisor of clipped windows
+           {"pool: AVE kernel_size: 3 stride: 2 pad: 1 round_mode: FLOOR", {2, 2, 7, 6}},
+           {"pool: AVE kernel_h: 3 kernel_w: 2 stride_h: 2 stride_w: 1 pad_h: 1 pad_w: 0",
+            {2, 2, 7, 5}},
+           {"pool: AVE kernel_size: 1 stride: 3", {1, 2, 5, 5}},  // a window past the image
+           {"pool: AVE global_pooling: true", {2, 3, 3, 4}},
+           {"pool: MAX kernel_size: 2 stride: 2", {4, 20, 24, 24}, false, false},  // LeNet pool1
+           {"pool: MAX kernel_size: 3 stride: 2", {2, 8, 13, 13}, false, false},   // CaffeNet-like
+       }) {
+    LayerCase c;
+    c.layer = std::string("name: 'pool' type: 'Pooling' bottom: 'x' top: 'y' ") +
+              (k.mask ? "top: 'mask' " : "") + "pooling_param { " + k.param + " }";
+    c.bottoms = {k.bottom};
+    c.distinct_spacing = 0.05f;  // no ties: the argmax is the same on both sides
+    c.gradient_check = k.gradient_check;
+    check_layer_parity(c);
+  }
+}
+
+TEST_CASE("GPU LRN matches the CPU layer: across and within channels, beta 0.75 and other",
+          "[gpu][layers][lrn]") {
+  for (const char* region : {"ACROSS_CHANNELS", "WITHIN_CHANNEL"})
+    for (const char* params :
+         {"local_size: 5 alpha: 0.9 beta: 0.75 k: 2", "local_size: 3 alpha: 0.9 beta: 0.6 k: 1",
+          "local_size: 1 alpha: 1 beta: 0.75"}) {
+      LayerCase c;
+      c.layer = std::string("name: 'norm' type: 'LRN' bottom: 'x' top: 'y' lrn_param { ") + params +
+                " norm_region: " + region + " }";
+      c.bottoms = {{2, 6, 4, 3}};
+      check_layer_parity(c);
+    }
+  LayerCase alexnet;  // AlexNet's norm1, fewer samples and channels
+  alexnet.layer =
+      "name: 'norm1' type: 'LRN' bottom: 'x' top: 'y' "
+      "lrn_param { local_size: 5 alpha: 0.0001 beta: 0.75 }";
+  alexnet.bottoms = {{2, 16, 27, 27}};
+  alexnet.gradient_check = false;
+  check_layer_parity(alexnet);
 }
 
 }  // namespace cortado::test

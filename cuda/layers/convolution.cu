@@ -1,0 +1,35 @@
+// Convolution's GPU half (its CPU half is libcore/layers/convolution.cpp), on cuDNN
+// (cuda/layers/cudnn_conv.hpp). Every bottom/top pair shares the weights.
+#ifdef CORTADO_WITH_CUDNN
+#include "cuda/layers/cudnn_conv.hpp"
+#include "layers/convolution.hpp"
+
+namespace cortado {
+
+void ConvolutionLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  if (num_ == 0) return;  // an empty batch: nothing to compute (cuDNN needs a sample)
+  gpu::CudnnConv& conv = cudnn_conv();
+  const float* weights = blobs_[0]->gpu_data();
+  for (size_t i = 0; i < bottom.size(); ++i) {
+    float* y = top[i]->mutable_gpu_data();
+    conv.forward(bottom[i]->gpu_data(), weights, y);
+    if (bias_term_) add_bias_gpu(y, blobs_[1]->gpu_data());
+  }
+}
+
+void ConvolutionLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                                    const BlobVec& bottom) {
+  if (num_ == 0) return;
+  gpu::CudnnConv& conv = cudnn_conv();
+  for (size_t i = 0; i < top.size(); ++i) {
+    const float* dy = top[i]->gpu_diff();
+    if (bias_term_ && param_propagate_down(1)) bias_gradient_gpu(dy, blobs_[1]->mutable_gpu_diff());
+    if (param_propagate_down(0))
+      conv.backward_filter(bottom[i]->gpu_data(), dy, blobs_[0]->mutable_gpu_diff());
+    if (propagate_down[i])
+      conv.backward_data(blobs_[0]->gpu_data(), dy, bottom[i]->mutable_gpu_diff());
+  }
+}
+
+}  // namespace cortado
+#endif  // CORTADO_WITH_CUDNN

@@ -1,0 +1,218 @@
+#ifdef CORTADO_WITH_CUDNN
+#include "cuda/layers/cudnn_conv.hpp"
+
+#include <tuple>
+#include <vector>
+
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+#include "util/error.hpp"
+
+namespace cortado::gpu {
+namespace {
+
+auto fields(const ConvShape& s) {
+  return std::tie(s.num, s.in_channels, s.in_h, s.in_w, s.out_channels, s.out_h, s.out_w,
+                  s.kernel_h, s.kernel_w, s.pad_h, s.pad_w, s.stride_h, s.stride_w, s.dilation_h,
+                  s.dilation_w, s.group);
+}
+
+std::string dims(int a, int b, int c, int d) {
+  return std::to_string(a) + "x" + std::to_string(b) + "x" + std::to_string(c) + "x" +
+         std::to_string(d);
+}
+
+// The first (fastest) of cudnnFind's results that can run here: it succeeded, in
+// FP32 math, with a workspace (asked again for our descriptor, whose math type is
+// FMA) within `limit`, and deterministic if asked. cudnnFind times each algorithm in
+// the descriptor's math type and in default math; an entry in default math is taken
+// only where no FMA entry qualifies (its timing may have used TF32; ours will not).
+template <class Perf, class Algo, class WorkspaceFn>
+bool pick(const std::vector<Perf>& found, int n, size_t limit, bool deterministic,
+          WorkspaceFn workspace, Algo* algo, size_t* bytes) {
+  for (bool allow_default : {false, true})
+    for (int i = 0; i < n; ++i) {
+      const Perf& p = found[i];
+      if (p.status != CUDNN_STATUS_SUCCESS) continue;
+      if (p.mathType != CUDNN_FMA_MATH && !(allow_default && p.mathType == CUDNN_DEFAULT_MATH))
+        continue;
+      if (deterministic && p.determinism != CUDNN_DETERMINISTIC) continue;
+      size_t need = 0;
+      if (workspace(p.algo, &need) != CUDNN_STATUS_SUCCESS || need > limit) continue;
+      *algo = p.algo;
+      *bytes = need;
+      return true;
+    }
+  return false;
+}
+
+}  // namespace
+
+bool ConvShape::operator<(const ConvShape& o) const { return fields(*this) < fields(o); }
+bool ConvShape::operator==(const ConvShape& o) const { return fields(*this) == fields(o); }
+
+bool CudnnConv::Key::operator<(const Key& o) const {
+  if (!(shape == o.shape)) return shape < o.shape;
+  return std::tie(limit, deterministic) < std::tie(o.limit, o.deterministic);
+}
+
+CudnnConv::CudnnConv(std::string where) : where_(std::move(where)) {
+  check(cudnnCreateTensorDescriptor(&in_desc_), "cudnnCreateTensorDescriptor");
+  check(cudnnCreateTensorDescriptor(&out_desc_), "cudnnCreateTensorDescriptor");
+  check(cudnnCreateFilterDescriptor(&filter_desc_), "cudnnCreateFilterDescriptor");
+  check(cudnnCreateConvolutionDescriptor(&conv_desc_), "cudnnCreateConvolutionDescriptor");
+}
+
+// Destroying descriptors frees host memory only; never throws (also runs at exit).
+CudnnConv::~CudnnConv() {
+  if (conv_desc_) cudnnDestroyConvolutionDescriptor(conv_desc_);
+  if (filter_desc_) cudnnDestroyFilterDescriptor(filter_desc_);
+  if (out_desc_) cudnnDestroyTensorDescriptor(out_desc_);
+  if (in_desc_) cudnnDestroyTensorDescriptor(in_desc_);
+}
+
+void CudnnConv::check(cudnnStatus_t status, const char* what) const {
+  if (status == CUDNN_STATUS_SUCCESS) return;
+  throw Error(where_, std::string(what) + " failed: " + cudnnGetErrorString(status));
+}
+
+void CudnnConv::set_shape(const ConvShape& s) {
+  if (described_ && s == shape_) return;
+  described_ = false;
+  check(cudnnSetTensor4dDescriptor(in_desc_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.num,
+                                   s.in_channels, s.in_h, s.in_w),
+        "cudnnSetTensor4dDescriptor (conv input)");
+  check(cudnnSetTensor4dDescriptor(out_desc_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.num,
+                                   s.out_channels, s.out_h, s.out_w),
+        "cudnnSetTensor4dDescriptor (conv output)");
+  // Caffe's weights: out_channels x in_channels/group x kh x kw, group g's filters
+  // being rows [g * out/group, (g+1) * out/group), which is cuDNN's grouped layout.
+  check(cudnnSetFilter4dDescriptor(filter_desc_, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                                   s.out_channels, s.in_channels / s.group, s.kernel_h, s.kernel_w),
+        "cudnnSetFilter4dDescriptor");
+  // Caffe's convolution is a cross-correlation (the kernel is not flipped).
+  check(cudnnSetConvolution2dDescriptor(conv_desc_, s.pad_h, s.pad_w, s.stride_h, s.stride_w,
+                                        s.dilation_h, s.dilation_w, CUDNN_CROSS_CORRELATION,
+                                        CUDNN_DATA_FLOAT),
+        "cudnnSetConvolution2dDescriptor");
+  check(cudnnSetConvolutionGroupCount(conv_desc_, s.group), "cudnnSetConvolutionGroupCount");
+  check(cudnnSetConvolutionMathType(conv_desc_, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
+  int n = 0, c = 0, h = 0, w = 0;
+  check(cudnnGetConvolution2dForwardOutputDim(conv_desc_, in_desc_, filter_desc_, &n, &c, &h, &w),
+        "cudnnGetConvolution2dForwardOutputDim");
+  if (n != s.num || c != s.out_channels || h != s.out_h || w != s.out_w)
+    throw Error(where_, "cuDNN gives an output of " + dims(n, c, h, w) + " for an input of " +
+                            dims(s.num, s.in_channels, s.in_h, s.in_w) + "; the layer expects " +
+                            dims(s.num, s.out_channels, s.out_h, s.out_w));
+  shape_ = s;
+  described_ = true;
+}
+
+CudnnConv::Choices& CudnnConv::choices() {
+  CORTADO_ASSERT(described_);
+  return cache_[Key{shape_, Context::get().workspace_limit(), deterministic()}];
+}
+
+std::string CudnnConv::no_algorithm(const char* direction) const {
+  return std::string("no cuDNN algorithm for the ") + direction +
+         " convolution runs in FP32 within the GPU workspace limit of " +
+         format_bytes(Context::get().workspace_limit()) +
+         (deterministic() ? " and is deterministic" : "");
+}
+
+void CudnnConv::forward(const float* in, const float* w, float* out) {
+  Context& ctx = Context::get();
+  cudnnHandle_t h = ctx.cudnn();
+  Choice& c = choices().fwd;
+  if (!c.chosen) {
+    int max = 0;
+    check(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max),
+          "cudnnGetConvolutionForwardAlgorithmMaxCount");
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> found(max);
+    int n = 0;
+    check(cudnnFindConvolutionForwardAlgorithm(h, in_desc_, filter_desc_, conv_desc_, out_desc_,
+                                               max, &n, found.data()),
+          "cudnnFindConvolutionForwardAlgorithm");
+    auto workspace = [&](cudnnConvolutionFwdAlgo_t a, size_t* bytes) {
+      return cudnnGetConvolutionForwardWorkspaceSize(h, in_desc_, filter_desc_, conv_desc_,
+                                                     out_desc_, a, bytes);
+    };
+    cudnnConvolutionFwdAlgo_t algo{};
+    if (!pick(found, n, ctx.workspace_limit(), deterministic(), workspace, &algo, &c.bytes))
+      throw Error(where_, no_algorithm("forward"));
+    c.algo = static_cast<int>(algo);
+    c.chosen = true;
+  }
+  const float one = 1.f, zero = 0.f;
+  void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
+  check(cudnnConvolutionForward(h, &one, in_desc_, in, filter_desc_, w, conv_desc_,
+                                static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), ws, c.bytes, &zero,
+                                out_desc_, out),
+        "cudnnConvolutionForward");
+}
+
+void CudnnConv::backward_data(const float* w, const float* out_grad, float* in_grad) {
+  Context& ctx = Context::get();
+  cudnnHandle_t h = ctx.cudnn();
+  Choice& c = choices().data;
+  if (!c.chosen) {
+    int max = 0;
+    check(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max),
+          "cudnnGetConvolutionBackwardDataAlgorithmMaxCount");
+    std::vector<cudnnConvolutionBwdDataAlgoPerf_t> found(max);
+    int n = 0;
+    check(cudnnFindConvolutionBackwardDataAlgorithm(h, filter_desc_, out_desc_, conv_desc_,
+                                                    in_desc_, max, &n, found.data()),
+          "cudnnFindConvolutionBackwardDataAlgorithm");
+    auto workspace = [&](cudnnConvolutionBwdDataAlgo_t a, size_t* bytes) {
+      return cudnnGetConvolutionBackwardDataWorkspaceSize(h, filter_desc_, out_desc_, conv_desc_,
+                                                          in_desc_, a, bytes);
+    };
+    cudnnConvolutionBwdDataAlgo_t algo{};
+    if (!pick(found, n, ctx.workspace_limit(), deterministic(), workspace, &algo, &c.bytes))
+      throw Error(where_, no_algorithm("backward-data"));
+    c.algo = static_cast<int>(algo);
+    c.chosen = true;
+  }
+  const float one = 1.f, zero = 0.f;
+  void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
+  check(cudnnConvolutionBackwardData(h, &one, filter_desc_, w, out_desc_, out_grad, conv_desc_,
+                                     static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), ws,
+                                     c.bytes, &zero, in_desc_, in_grad),
+        "cudnnConvolutionBackwardData");
+}
+
+void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w_grad) {
+  Context& ctx = Context::get();
+  cudnnHandle_t h = ctx.cudnn();
+  Choice& c = choices().filter;
+  if (!c.chosen) {
+    int max = 0;
+    check(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &max),
+          "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount");
+    std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> found(max);
+    int n = 0;
+    check(cudnnFindConvolutionBackwardFilterAlgorithm(h, in_desc_, out_desc_, conv_desc_,
+                                                      filter_desc_, max, &n, found.data()),
+          "cudnnFindConvolutionBackwardFilterAlgorithm");
+    auto workspace = [&](cudnnConvolutionBwdFilterAlgo_t a, size_t* bytes) {
+      return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, in_desc_, out_desc_, conv_desc_,
+                                                            filter_desc_, a, bytes);
+    };
+    cudnnConvolutionBwdFilterAlgo_t algo{};
+    if (!pick(found, n, ctx.workspace_limit(), deterministic(), workspace, &algo, &c.bytes))
+      throw Error(where_, no_algorithm("backward-filter"));
+    c.algo = static_cast<int>(algo);
+    c.chosen = true;
+  }
+  // beta 1: weight gradients accumulate, as on the CPU.
+  const float one = 1.f;
+  void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
+  check(cudnnConvolutionBackwardFilter(h, &one, in_desc_, in, out_desc_, out_grad, conv_desc_,
+                                       static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws,
+                                       c.bytes, &one, filter_desc_, w_grad),
+        "cudnnConvolutionBackwardFilter");
+}
+
+}  // namespace cortado::gpu
+#endif  // CORTADO_WITH_CUDNN

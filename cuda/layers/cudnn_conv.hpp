@@ -1,0 +1,74 @@
+#pragma once
+// One convolution as cuDNN runs it, "conv input" -> "conv output" (Convolution's
+// bottom -> top; Deconvolution's top -> bottom), with its descriptors and the
+// algorithms chosen for each shape. FP32 throughout: the descriptor's math type is
+// CUDNN_FMA_MATH, since cuDNN's default math lets FP32 convolutions use TF32 on
+// Ampere and later, and the GPU must agree with the CPU to FP32 rounding.
+//
+// Algorithms are chosen with cudnnFind* (measured on the device) the first time a
+// direction runs at a shape, then cached: the fastest that succeeds in FP32, whose
+// workspace fits the context's workspace limit and, with gpu::deterministic(), that
+// is deterministic. The workspace is the context's.
+#include <cudnn.h>
+
+#include <map>
+#include <string>
+
+namespace cortado::gpu {
+
+struct ConvShape {
+  int num = 0, in_channels = 0, in_h = 0, in_w = 0;
+  int out_channels = 0, out_h = 0, out_w = 0;
+  int kernel_h = 1, kernel_w = 1, pad_h = 0, pad_w = 0, stride_h = 1, stride_w = 1;
+  int dilation_h = 1, dilation_w = 1, group = 1;
+  bool operator<(const ConvShape& o) const;
+  bool operator==(const ConvShape& o) const;
+};
+
+class CudnnConv {
+ public:
+  // `where` names the layer in errors.
+  explicit CudnnConv(std::string where);
+  ~CudnnConv();
+  CudnnConv(const CudnnConv&) = delete;
+  CudnnConv& operator=(const CudnnConv&) = delete;
+
+  // Describes `s` (nothing to do when it is the current shape). num must be positive.
+  void set_shape(const ConvShape& s);
+  // out = conv(in, w)
+  void forward(const float* in, const float* w, float* out);
+  // in_grad = the transpose of conv applied to out_grad
+  void backward_data(const float* w, const float* out_grad, float* in_grad);
+  // w_grad += the gradient of conv's weights from in and out_grad
+  void backward_filter(const float* in, const float* out_grad, float* w_grad);
+
+ private:
+  struct Choice {
+    bool chosen = false;
+    int algo = 0;
+    size_t bytes = 0;
+  };
+  // Per shape, workspace limit and determinism: forward, backward data, backward filter.
+  struct Key {
+    ConvShape shape;
+    size_t limit;
+    bool deterministic;
+    bool operator<(const Key& o) const;
+  };
+  struct Choices {
+    Choice fwd, data, filter;
+  };
+  Choices& choices();
+  std::string no_algorithm(const char* direction) const;
+  void check(cudnnStatus_t status, const char* what) const;
+
+  std::string where_;
+  ConvShape shape_;
+  bool described_ = false;
+  cudnnTensorDescriptor_t in_desc_ = nullptr, out_desc_ = nullptr;
+  cudnnFilterDescriptor_t filter_desc_ = nullptr;
+  cudnnConvolutionDescriptor_t conv_desc_ = nullptr;
+  std::map<Key, Choices> cache_;
+};
+
+}  // namespace cortado::gpu

@@ -1,0 +1,156 @@
+// Pooling's GPU half (its CPU half is libcore/layers/pooling.cpp). Own kernels, not
+// cuDNN's: cuDNN's output size and average divisor differ from Caffe's in some
+// cases (the ceil rule, windows clipped to the padded image). Every window is the
+// CPU's Span: [start, end) inside the image, its divisor the extent clipped only to
+// the padded image. Backward gathers over the windows covering each bottom element
+// in the CPU's order (rows, then columns), so there are no atomics and the sums are
+// the CPU's.
+#include <cfloat>
+#include <cstdint>
+
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+#include "cuda/util/launch.cuh"
+#include "layers/pooling.hpp"
+
+namespace cortado::gpu {
+namespace {
+
+struct PoolGeometry {
+  int height, width, pooled_h, pooled_w;
+  int kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
+};
+
+// Output o's window along one axis (PoolingLayer::spans).
+struct Window {
+  int start, end, padded;
+};
+__device__ Window window(int o, int k, int pad, int stride, int in) {
+  const int s = o * stride - pad;
+  const int padded_end = min(s + k, in + pad);
+  return {max(s, 0), min(padded_end, in), padded_end - s};
+}
+
+// The outputs whose windows may cover input i along one axis: [first, last).
+__device__ void covering(int i, int k, int pad, int stride, int out, int* first, int* last) {
+  *first = i + pad < k ? 0 : (i + pad - k) / stride + 1;
+  *last = min((i + pad) / stride + 1, out);
+}
+
+__global__ void max_pool_forward_kernel(int64_t count, PoolGeometry g, const float* x, float* y,
+                                        int* argmax, float* mask) {
+  CORTADO_KERNEL_LOOP(k, count) {
+    const int pw = k % g.pooled_w, ph = (k / g.pooled_w) % g.pooled_h;
+    const float* src = x + (k / (int64_t(g.pooled_w) * g.pooled_h)) * g.height * g.width;
+    const Window r = window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height);
+    const Window c = window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width);
+    // The first maximum wins ties (strict >); a NaN never wins, as on the CPU.
+    float best = -FLT_MAX;
+    int best_i = -1;
+    for (int h = r.start; h < r.end; ++h)
+      for (int i = h * g.width + c.start; i < h * g.width + c.end; ++i)
+        if (src[i] > best) {
+          best = src[i];
+          best_i = i;
+        }
+    y[k] = best;
+    argmax[k] = best_i;
+    if (mask) mask[k] = static_cast<float>(best_i);
+  }
+}
+
+__global__ void ave_pool_forward_kernel(int64_t count, PoolGeometry g, const float* x, float* y) {
+  CORTADO_KERNEL_LOOP(k, count) {
+    const int pw = k % g.pooled_w, ph = (k / g.pooled_w) % g.pooled_h;
+    const float* src = x + (k / (int64_t(g.pooled_w) * g.pooled_h)) * g.height * g.width;
+    const Window r = window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height);
+    const Window c = window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width);
+    float sum = 0.f;
+    for (int h = r.start; h < r.end; ++h)
+      for (int w = c.start; w < c.end; ++w) sum += src[h * g.width + w];
+    y[k] = sum / static_cast<float>(r.padded * c.padded);
+  }
+}
+
+__global__ void max_pool_backward_kernel(int64_t count, PoolGeometry g, const float* dy,
+                                         const int* argmax, float* dx) {
+  CORTADO_KERNEL_LOOP(k, count) {
+    const int w = k % g.width, h = (k / g.width) % g.height;
+    const int64_t plane_out = (k / (int64_t(g.width) * g.height)) * g.pooled_h * g.pooled_w;
+    int ph0, ph1, pw0, pw1;
+    covering(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
+    covering(w, g.kernel_w, g.pad_w, g.stride_w, g.pooled_w, &pw0, &pw1);
+    const int self = h * g.width + w;
+    float sum = 0.f;
+    for (int ph = ph0; ph < ph1; ++ph)
+      for (int pw = pw0; pw < pw1; ++pw) {
+        const int64_t o = plane_out + ph * g.pooled_w + pw;
+        if (argmax[o] == self) sum += dy[o];
+      }
+    dx[k] = sum;
+  }
+}
+
+__global__ void ave_pool_backward_kernel(int64_t count, PoolGeometry g, const float* dy,
+                                         float* dx) {
+  CORTADO_KERNEL_LOOP(k, count) {
+    const int w = k % g.width, h = (k / g.width) % g.height;
+    const int64_t plane_out = (k / (int64_t(g.width) * g.height)) * g.pooled_h * g.pooled_w;
+    int ph0, ph1, pw0, pw1;
+    covering(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
+    covering(w, g.kernel_w, g.pad_w, g.stride_w, g.pooled_w, &pw0, &pw1);
+    float sum = 0.f;
+    for (int ph = ph0; ph < ph1; ++ph) {
+      const int rows = window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height).padded;
+      for (int pw = pw0; pw < pw1; ++pw) {
+        const int cols = window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width).padded;
+        sum += dy[plane_out + ph * g.pooled_w + pw] / static_cast<float>(rows * cols);
+      }
+    }
+    dx[k] = sum;
+  }
+}
+
+}  // namespace
+}  // namespace cortado::gpu
+
+namespace cortado {
+
+void PoolingLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  const gpu::PoolGeometry g{height_,   width_,    pooled_h_, pooled_w_, kernel_h_,
+                            kernel_w_, stride_h_, stride_w_, pad_h_,    pad_w_};
+  const int64_t count = top[0]->count();
+  if (count == 0) return;
+  cudaStream_t stream = gpu::Context::get().stream();
+  if (is_max()) {
+    argmax_gpu_.reshape({top[0]->count()});
+    float* mask = top.size() > 1 ? top[1]->mutable_gpu_data() : nullptr;
+    gpu::max_pool_forward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
+        count, g, bottom[0]->gpu_data(), top[0]->mutable_gpu_data(),
+        reinterpret_cast<int*>(argmax_gpu_.mutable_gpu_data()), mask);
+  } else {
+    gpu::ave_pool_forward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
+        count, g, bottom[0]->gpu_data(), top[0]->mutable_gpu_data());
+  }
+  gpu::check_launch("pooling_forward");
+}
+
+void PoolingLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                                const BlobVec& bottom) {
+  if (!propagate_down[0]) return;
+  const gpu::PoolGeometry g{height_,   width_,    pooled_h_, pooled_w_, kernel_h_,
+                            kernel_w_, stride_h_, stride_w_, pad_h_,    pad_w_};
+  const int64_t count = bottom[0]->count();
+  if (count == 0) return;
+  cudaStream_t stream = gpu::Context::get().stream();
+  if (is_max())
+    gpu::max_pool_backward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
+        count, g, top[0]->gpu_diff(), reinterpret_cast<const int*>(argmax_gpu_.gpu_data()),
+        bottom[0]->mutable_gpu_diff());
+  else
+    gpu::ave_pool_backward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
+        count, g, top[0]->gpu_diff(), bottom[0]->mutable_gpu_diff());
+  gpu::check_launch("pooling_backward");
+}
+
+}  // namespace cortado
