@@ -10,6 +10,7 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/device.hpp"
+#include "util/gpu_flags.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -29,6 +30,7 @@ struct Flags {
   bool gray = false, json = false;
   int top_k = 5;
   std::string gpu;
+  cortado::GpuMathFlags gpu_math;
 };
 
 std::vector<float> parse_floats(const std::string& list, const char* flag) {
@@ -89,6 +91,7 @@ void print_json(const std::string& image, const std::vector<cortado::Prediction>
 int run(const Flags& f) {
   const auto device = cortado::choose_device(f.gpu, false, 0);
   cortado::activate_device(device);
+  cortado::apply_gpu_math_flags(f.gpu_math, device);
   if (f.top_k < 1) throw cortado::Error("--top-k", "must be at least 1");
   auto net = cortado::Net::from_file(f.model, caffe::TEST);
   if (device.gpu) net->set_mode(cortado::Mode::gpu);
@@ -145,6 +148,7 @@ int main(int argc, char** argv) {
         app.add_option("--top-k,--top_k", f.top_k, "classes to print per image (default 5)");
         app.add_flag("--json", f.json, "one JSON object per image on stdout");
         app.add_option("--gpu", f.gpu, "GPU device id (or all); an error when no GPU can be used");
+        cortado::add_gpu_math_flags(app, f.gpu_math);
         app.add_option("IMAGE", f.images, "image files")->required();
       },
       [&] { return run(f); });

@@ -26,6 +26,7 @@ constexpr const char* kDescription =
 
 struct Flags {
   cortado::SignalFlags signals;
+  cortado::GpuMathFlags gpu_math;
   std::string solver, weights, stage, metrics, gpu;
   int level = -1;
 };
@@ -39,6 +40,7 @@ void configure(CLI::App& app, Flags& f) {
   app.add_option("--metrics", f.metrics, "also write one JSON line per display and test here");
   app.add_option("--gpu", f.gpu,
                  "GPU id, list or 'all' (default: the solver's solver_mode/device_id)");
+  cortado::add_gpu_math_flags(app, f.gpu_math);
 }
 
 std::string join(const std::vector<std::string>& names) {
@@ -62,6 +64,7 @@ int run(const Flags& f) {
   opts.stages = cortado::split_commas(f.stage);
   opts.metrics = f.metrics;
   opts.gpu = f.gpu;
+  opts.gpu_math = f.gpu_math;
   cortado::apply_signal_flags(f.signals, opts);
   caffe::NetParameter pretrained;
   cortado::read_net_param_binary(f.weights, &pretrained);

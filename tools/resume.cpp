@@ -22,6 +22,7 @@ constexpr const char* kDescription =
 
 struct Flags {
   cortado::SignalFlags signals;
+  cortado::GpuMathFlags gpu_math;
   std::string solver, snapshot, weights, metrics, gpu;
 };
 
@@ -33,6 +34,7 @@ void configure(CLI::App& app, Flags& f) {
   app.add_option("--metrics", f.metrics, "append one JSON line per display and test here");
   app.add_option("--gpu", f.gpu,
                  "GPU id, list or 'all' (default: the solver's solver_mode/device_id)");
+  cortado::add_gpu_math_flags(app, f.gpu_math);
 }
 
 int run(const Flags& f) {
@@ -43,6 +45,7 @@ int run(const Flags& f) {
   opts.metrics = f.metrics;
   opts.append_metrics = true;
   opts.gpu = f.gpu;
+  opts.gpu_math = f.gpu_math;
   cortado::apply_signal_flags(f.signals, opts);
   auto solver = cortado::build_solver(opts);
   return cortado::run_training(*solver, opts);

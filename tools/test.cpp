@@ -10,6 +10,7 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/device.hpp"
+#include "util/gpu_flags.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -24,6 +25,7 @@ struct Flags {
   std::string model, weights, phase = "TEST", stage;
   int iterations = 50, level = 0;
   std::string gpu;
+  cortado::GpuMathFlags gpu_math;
 };
 
 // Caffe's test tool runs on the CPU without a GPU backend, saying so.
@@ -37,6 +39,7 @@ int run(const Flags& f) {
   if (f.iterations < 1) throw cortado::Error("--iterations", "must be at least 1");
   const auto device = cortado::choose_device(f.gpu, false, 0);
   cortado::activate_device(device);
+  cortado::apply_gpu_math_flags(f.gpu_math, device);
   const cortado::Mode mode = device.gpu ? cortado::Mode::gpu : cortado::Mode::cpu;
   const caffe::Phase phase = cortado::parse_phase(f.phase, "--phase");
   auto net = cortado::Net::from_file(f.model, phase, f.level, cortado::split_commas(f.stage));
@@ -90,6 +93,7 @@ int main(int argc, char** argv) {
         app.add_option("--level", f.level, "the net state's level (include/exclude rules)");
         app.add_option("--stage", f.stage, "the net state's stages, comma-separated");
         app.add_option("--gpu", f.gpu, "GPU device id (or all); an error when no GPU can be used");
+        cortado::add_gpu_math_flags(app, f.gpu_math);
       },
       [&] { return run(f); });
 }

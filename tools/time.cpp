@@ -11,6 +11,7 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/device.hpp"
+#include "util/gpu_flags.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -26,6 +27,7 @@ struct Flags {
   std::string model, weights, phase = "TRAIN", stage;
   int iterations = 50, level = 0;
   std::string gpu;
+  cortado::GpuMathFlags gpu_math;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -54,6 +56,7 @@ int run(const Flags& f) {
   if (f.iterations < 1) throw cortado::Error("--iterations", "must be at least 1");
   const auto device = cortado::choose_device(f.gpu, false, 0);
   cortado::activate_device(device);
+  cortado::apply_gpu_math_flags(f.gpu_math, device);
   const cortado::Mode mode = device.gpu ? cortado::Mode::gpu : cortado::Mode::cpu;
   const caffe::Phase phase = cortado::parse_phase(f.phase, "--phase");
   auto net = cortado::Net::from_file(f.model, phase, f.level, cortado::split_commas(f.stage));
@@ -123,6 +126,7 @@ int main(int argc, char** argv) {
         app.add_option("--level", f.level, "the net state's level (include/exclude rules)");
         app.add_option("--stage", f.stage, "the net state's stages, comma-separated");
         app.add_option("--gpu", f.gpu, "GPU device id (or all); an error when no GPU can be used");
+        cortado::add_gpu_math_flags(app, f.gpu_math);
       },
       [&] { return run(f); });
 }

@@ -25,6 +25,7 @@ constexpr const char* kDescription =
 
 struct Flags {
   cortado::SignalFlags signals;
+  cortado::GpuMathFlags gpu_math;
   std::string solver, weights, snapshot, stage, metrics;
   std::string gpu;
   int level = -1;
@@ -42,6 +43,7 @@ void configure(CLI::App& app, Flags& f) {
   app.add_option("--metrics", f.metrics, "also write one JSON line per display and test here");
   app.add_option("--gpu", f.gpu,
                  "GPU id, list or 'all' (default: the solver's solver_mode/device_id)");
+  cortado::add_gpu_math_flags(app, f.gpu_math);
 }
 
 int run(const Flags& f) {
@@ -54,6 +56,7 @@ int run(const Flags& f) {
   opts.metrics = f.metrics;
   opts.append_metrics = !f.snapshot.empty();
   opts.gpu = f.gpu;
+  opts.gpu_math = f.gpu_math;
   cortado::apply_signal_flags(f.signals, opts);
   auto solver = cortado::build_solver(opts);
   return cortado::run_training(*solver, opts);

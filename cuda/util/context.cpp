@@ -19,6 +19,7 @@ std::atomic<int> chosen_device{0};
 std::atomic<Context*> the_context{nullptr};
 std::mutex creation_mutex;
 std::atomic<bool> deterministic_algorithms{false};
+std::atomic<bool> tf32_math{false};
 
 void check_cublas(cublasStatus_t status, int device, const char* what) {
   if (status == CUBLAS_STATUS_SUCCESS) return;
@@ -65,6 +66,14 @@ cublasContext* Context::cublas() {
     check_cublas(cublasSetStream(h, stream_), device_, "cublasSetStream");
     check_cublas(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH), device_, "cublasSetMathMode");
     cublas_ = h;
+    cublas_tf32_ = false;
+  }
+  const bool want_tf32 = tf32_math.load();
+  if (want_tf32 != cublas_tf32_) {
+    check_cublas(cublasSetMathMode(cublas_, want_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
+                                                      : CUBLAS_DEFAULT_MATH),
+                 device_, "cublasSetMathMode");
+    cublas_tf32_ = want_tf32;
   }
   return cublas_;
 }
@@ -112,6 +121,9 @@ void Context::set_workspace_limit(size_t bytes) {
 
 void set_deterministic(bool on) { deterministic_algorithms.store(on); }
 bool deterministic() { return deterministic_algorithms.load(); }
+
+void set_tf32(bool on) { tf32_math.store(on); }
+bool tf32() { return tf32_math.load(); }
 
 void use_device(int id) {
   std::lock_guard<std::mutex> lock(creation_mutex);

@@ -24,7 +24,8 @@ class Context {
   int device() const { return device_; }
   // A blocking stream: the legacy default stream (plain cudaMemcpy) waits for it.
   CUstream_st* stream() const { return stream_; }
-  cublasContext* cublas();  // TF32 off: FP32 products stay FP32, as on the CPU
+  // TF32 off unless set_tf32(true): FP32 products stay FP32, as on the CPU.
+  cublasContext* cublas();
   cudnnContext* cudnn();    // an Error in a build without cuDNN
 
   // At least `bytes` of device scratch memory, valid until the next call;
@@ -40,6 +41,7 @@ class Context {
   int device_;
   CUstream_st* stream_ = nullptr;
   cublasContext* cublas_ = nullptr;
+  bool cublas_tf32_ = false;  // the math mode the handle has now
   cudnnContext* cudnn_ = nullptr;
   void* workspace_ = nullptr;
   size_t workspace_size_ = 0;
@@ -52,6 +54,11 @@ class Context {
 // algorithms (chosen once per shape and setting). Needs no device.
 void set_deterministic(bool on);
 bool deterministic();
+
+// Process-wide: TF32 tensor-core math for FP32 products (the --tf32 flag). cuBLAS
+// follows it from the next cublas() call; convolution layers read it. Needs no device.
+void set_tf32(bool on);
+bool tf32();
 
 // Chooses the device the context will use. Before the context exists any id is
 // taken; afterwards only its own (one device per process), else an Error.

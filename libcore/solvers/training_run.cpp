@@ -45,6 +45,7 @@ std::unique_ptr<Solver> build_solver(const TrainingOptions& opts) {
       param.has_solver_mode() && param.solver_mode() == caffe::SolverParameter::GPU;
   const DeviceChoice device = choose_device(opts.gpu, solver_gpu, param.device_id());
   activate_device(device);
+  apply_gpu_math_flags(opts.gpu_math, device);
   auto solver = std::make_unique<Solver>(param, opts.solver);
   if (device.gpu) solver->set_mode(Mode::gpu);
   if (!opts.snapshot.empty()) {

@@ -9,6 +9,7 @@
 
 #include "solvers/solver_action.hpp"
 #include "solvers/solver_params.hpp"  // split_commas, used by the tools
+#include "util/gpu_flags.hpp"
 
 namespace cortado {
 
@@ -23,6 +24,7 @@ struct TrainingOptions {
   std::string metrics;    // --metrics FILE.jsonl
   bool append_metrics = false;
   std::string gpu;        // --gpu ("" : the solver's solver_mode / device_id)
+  GpuMathFlags gpu_math;  // --deterministic, --tf32
   SolverAction on_sigint = SolverAction::stop;
   SolverAction on_sighup = SolverAction::snapshot;
 };

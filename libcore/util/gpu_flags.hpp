@@ -1,0 +1,25 @@
+#pragma once
+// The --deterministic and --tf32 flags of every tool that runs a net (train,
+// resume, finetune, test, time, classify), declared once so their names and help
+// stay the same everywhere. They only change how the GPU computes; on the CPU
+// they are accepted and a note says so.
+namespace CLI {
+class App;
+}
+
+namespace cortado {
+
+struct DeviceChoice;
+
+struct GpuMathFlags {
+  bool deterministic = false;  // deterministic GPU algorithms only (cuDNN's choice)
+  bool tf32 = false;           // TF32 tensor-core math for FP32 products (cuBLAS, cuDNN)
+};
+
+void add_gpu_math_flags(CLI::App& app, GpuMathFlags& flags);
+// Call after activate_device: on a GPU, records the settings process-wide (the GPU
+// context reads them; set before the first forward pass) and logs them; on the CPU,
+// logs a one-line note when either flag was given.
+void apply_gpu_math_flags(const GpuMathFlags& flags, const DeviceChoice& device);
+
+}  // namespace cortado
