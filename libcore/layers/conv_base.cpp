@@ -193,17 +193,6 @@ void ConvBaseLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
                        pad_[0],           pad_[1],  stride_[0], stride_[1], dilation_[0],
                        dilation_[1],      cols[0],  cols[1]};
 
-  winograd_ =
-      !reverse() && num_spatial_ == 2 &&
-      winograd_worth_it(kernel_[0], kernel_[1], stride_[0], stride_[1], dilation_[0], dilation_[1],
-                        pad_[0], pad_[1], conv_in_channels_ / group_, conv_out_channels_ / group_);
-  if (winograd_) {
-    const WinogradShape ws{num_,   conv_in_channels_, in[0],  in[1], conv_out_channels_,
-                           group_, pad_[0],           pad_[1]};
-    winograd_conv_.reshape(ws);
-    winograd_data_grad_.reshape(ws);
-    return;  // the im2col buffers are not needed
-  }
   plan_chunks();
 }
 

@@ -9,7 +9,6 @@
 
 #include "layers/layer.hpp"
 #include "math/im2col.hpp"
-#include "math/winograd.hpp"
 
 namespace cortado {
 
@@ -75,11 +74,6 @@ class ConvBaseLayer : public Layer {
   int bottom_dim_ = 0;   // values per sample in a bottom
   int top_dim_ = 0;      // values per sample in a top
   int top_spatial_ = 0;  // positions per top channel
-  // 3x3 stride-1 convolutions with enough channels go through Winograd instead of
-  // im2col + GEMM (math/winograd.hpp); planned in reshape, Convolution only.
-  bool winograd_ = false;
-  Winograd3x3 winograd_conv_;
-  Winograd3x3DataGrad winograd_data_grad_;
 
  private:
   void read_geometry();

@@ -7,13 +7,10 @@ void ConvolutionLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   for (size_t i = 0; i < bottom.size(); ++i) {
     const float* x = bottom[i]->data();
     float* y = top[i]->mutable_data();
-    if (winograd_)
-      winograd_conv_.forward(x, weights, y);
-    else
-      for_chunks([&](int n, int count, Workspace& ws, float*) {
-        forward_gemm(columns(x + long(n) * bottom_dim_, count, ws), weights, y + long(n) * top_dim_,
-                     count, ws);
-      });
+    for_chunks([&](int n, int count, Workspace& ws, float*) {
+      forward_gemm(columns(x + long(n) * bottom_dim_, count, ws), weights, y + long(n) * top_dim_,
+                   count, ws);
+    });
     if (bias_term_) add_bias(y, blobs_[1]->data());
   }
 }
@@ -29,11 +26,6 @@ void ConvolutionLayer::backward_cpu(const BlobVec& top, const std::vector<bool>&
     if (!weight_grad && !propagate_down[i]) continue;
     const float* x = bottom[i]->data();
     float* dx = propagate_down[i] ? bottom[i]->mutable_diff() : nullptr;
-    if (winograd_) {
-      if (dweights) winograd_conv_.backward_weights(x, dy, dweights);
-      if (dx) winograd_data_grad_.backward_data(dy, weights, dx);
-      continue;
-    }
     for_chunks(
         [&](int n, int count, Workspace& ws, float* dw) {
           const float* dy_n = dy + long(n) * top_dim_;
