@@ -29,7 +29,7 @@ GpuMathFlags parse(std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("--deterministic and --tf32 parse as plain flags, off by default", "[gpu][flags]") {
+TEST_CASE("flags --deterministic and --tf32 parse as plain flags, off by default", "[gpu][flags]") {
   GpuMathFlags none = parse({});
   CHECK_FALSE(none.deterministic);
   CHECK_FALSE(none.tf32);
@@ -42,7 +42,7 @@ TEST_CASE("--deterministic and --tf32 parse as plain flags, off by default", "[g
   CHECK_THROWS_AS(parse({"--tf32", "extra"}), CLI::ParseError);
 }
 
-TEST_CASE("--deterministic and --tf32 leave the GPU settings alone on the CPU", "[gpu][flags]") {
+TEST_CASE("flags --deterministic and --tf32 leave the GPU settings alone on the CPU", "[gpu][flags]") {
 #ifdef CORTADO_WITH_CUDA
   gpu::set_tf32(false);
   gpu::set_deterministic(false);
@@ -61,7 +61,7 @@ TEST_CASE("--deterministic and --tf32 leave the GPU settings alone on the CPU", 
 #endif
 }
 
-TEST_CASE("--tf32 on a GPU switches cuBLAS to TF32 math, and back", "[gpu][flags]") {
+TEST_CASE("flags --tf32 on a GPU switches cuBLAS to TF32 math, and back", "[gpu][flags]") {
   SKIP_WITHOUT_GPU();
 #ifdef CORTADO_WITH_CUDA
   gpu::set_tf32(false);
