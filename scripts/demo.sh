@@ -26,6 +26,14 @@ done
 [ "$SETUP" = 1 ] && "$ROOT/scripts/setup.sh"
 BIN="${CORTADO_BIN:-$ROOT/build/bin}"
 export PATH="$BIN:$PATH"
+# The GPU when this build can use one (a one-iteration `time --gpu 0` is the probe),
+# the CPU otherwise; every training and inference step below takes $GPU.
+GPU=""
+if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1 &&
+   "$BIN/time" --model "$ROOT/testdata/nets/lenet_time.prototxt" --iterations 1 --gpu 0 \
+     >/dev/null 2>&1; then
+  GPU="--gpu 0"
+fi
 DATASET=/usr/share/datasets/fashion-mnist
 CLASSES=tshirt,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,ankle_boot
 
@@ -46,7 +54,7 @@ start=$(date +%s)
 rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$WORK"
-echo "demo: working in $WORK"
+echo "demo: working in $WORK, computing on ${GPU:+GPU 0}${GPU:-the CPU}"
 
 step "1. Data: Fashion-MNIST as image files named by class, then two LMDBs"
 run python3 "$ROOT/scripts/fashion_mnist_to_png.py" $DATASET/train-images-idx3-ubyte.gz \
@@ -85,14 +93,14 @@ run draw_net lenet_train.prototxt lenet.png --rankdir TB
 mkdir -p snapshots
 
 step "5. Training, with test phases and snapshots"
-run "train --solver lenet_solver.prototxt 2>&1 | tee train.log"
+run "train --solver lenet_solver.prototxt $GPU 2>&1 | tee train.log"
 FINAL=snapshots/lenet_iter_$MAX_ITER.caffemodel
-run "$BIN/test" --model lenet_test.prototxt --weights $FINAL --iterations $FINAL_TEST_ITER "2>&1 | tee test.log"
+run "$BIN/test" --model lenet_test.prototxt --weights $FINAL --iterations $FINAL_TEST_ITER $GPU "2>&1 | tee test.log"
 
 step "5b. A run interrupted with Ctrl-C (SIGINT snapshots, then stops) and resumed"
 run "sed -e 's#snapshots/lenet#snapshots/interrupted#' -e 's#^max_iter: .*#max_iter: $RESUME_ITER#' lenet_solver.prototxt > interrupted_solver.prototxt"
-printf '$ train --solver interrupted_solver.prototxt 2>interrupted.log &  # then Ctrl-C\n'
-train --solver interrupted_solver.prototxt 2>interrupted.log &
+printf '$ train --solver interrupted_solver.prototxt %s2>interrupted.log &  # then Ctrl-C\n' "${GPU:+$GPU }"
+train --solver interrupted_solver.prototxt $GPU 2>interrupted.log &
 pid=$!
 # Ctrl-C once the run is under way (its first display line is in the log).
 for _ in $(seq 600); do
@@ -104,7 +112,7 @@ kill -INT $pid 2>/dev/null || true
 wait $pid
 run "grep -E 'Snapshotting|Optimization' interrupted.log"
 STATE=$(ls -t snapshots/interrupted_iter_*.solverstate | sed -n 1p)
-run "resume --solver interrupted_solver.prototxt --snapshot $STATE 2>&1 | grep -E 'Resuming|Restor|Test net output|Optimization'"
+run "resume --solver interrupted_solver.prototxt --snapshot $STATE $GPU 2>&1 | grep -E 'Resuming|Restor|Test net output|Optimization'"
 
 step "6. Fine-tuning: a two-class 'footwear or not' net from the trained weights"
 run "ls images/train | grep png | awk '{ print \$1, (\$1 ~ /^(sandal|sneaker|ankle_boot)\\./) ? 1 : 0 }' > footwear.txt"
@@ -116,7 +124,7 @@ run netgen solver --train-net footwear_train.prototxt --test-net footwear_valid.
   --test-iter $TEST_ITER --test-interval $FT_ITER --base-lr 0.001 --momentum 0.9 \
   --weight-decay 0.0005 --display 50 --max-iter $FT_ITER --snapshot $FT_ITER \
   --snapshot-prefix snapshots/footwear --random-seed 1701 -o footwear_solver.prototxt
-run "finetune --solver footwear_solver.prototxt --weights $FINAL 2>&1 | tee finetune.log | grep -E '^(copied|new|frozen)|Test net output|Optimization'"
+run "finetune --solver footwear_solver.prototxt --weights $FINAL $GPU 2>&1 | tee finetune.log | grep -E '^(copied|new|frozen)|Test net output|Optimization'"
 
 step "7. The training log as tables and a chart"
 run parse_log train.log . --plot loss.png
@@ -126,7 +134,7 @@ step "8. Deploying: classifying held-out images"
 run "printf '%s\n' ${CLASSES//,/ } > labels.txt"
 SAMPLES=$(ls images/test | grep png | sed -n 1,4p | sed 's#^#images/test/#' | tr '\n' ' ')
 run classify --model lenet_deploy.prototxt --weights $FINAL --mean mean.binaryproto \
-  --scale 0.00390625 --gray --labels labels.txt --top-k 3 $SAMPLES
+  --scale 0.00390625 --gray --labels labels.txt --top-k 3 $GPU $SAMPLES
 
 accuracy=$(grep -oE 'accuracy = [0-9.]+' test.log | tail -1 | awk '{print $3}')
 echo

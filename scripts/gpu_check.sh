@@ -11,14 +11,20 @@
 #     them (CLI11, zlib, pkg-config). Then it checks the pack: a configure that must take
 #     each of those from the pack, a program linked and run against it, and the GPU
 #     run's test filter against the stub (needs build/bin/test_layers).
+#   Also third_party_cache/fashion_mnist_lmdb.tar.gz: the full Fashion-MNIST as the two
+#   LMDBs of scripts/check_lenet_training.sh (needs Debian's dataset-fashion-mnist and
+#   build/bin/create_lmdb), for the LeNet GPU-vs-CPU training check there.
 #
 # THERE (the device tool; carry ["third_party_cache"], timeout_s 600):
 #   scripts/gpu_check.sh
 #   unpacks the pack, configures build-gpu/ with CORTADO_CUDA=ON, builds test_gpu and
 #   test_layers, runs test_gpu (its GPU tests must run, not skip), the same under
 #   compute-sanitizer when present, test_layers without the image-codec tests, the GPU
-#   benchmarks and their PyTorch peer (scripts/gpu_bench_torch.py), and prints a short
-#   table last (about 3 minutes on 16 cores; optional steps give way after 5.5).
+#   benchmarks and their PyTorch peers (scripts/gpu_bench_torch.py for kernels,
+#   scripts/gpu_bench_nets_torch.py for LeNet/CaffeNet training steps), LeNet trained
+#   1000 iterations on the GPU and the CPU (scripts/check_lenet_training.sh --gpu 0:
+#   accuracies within half a point), and prints a short table last (optional steps
+#   give way after 5.5 minutes).
 #   Logs: build-gpu/gpu_check/, and the main ones in $OUT when set (the device tool
 #   brings those back). Exit status 0 only when every step passed.
 #
@@ -292,6 +298,18 @@ prepare() {
   tar -C "$s" -czf "$pack.tmp" prefix fallback MANIFEST.txt
   mv "$pack.tmp" "$pack"
   echo "  $(du -h "$pack" | cut -f1) packed ($(wc -l <"$s/MANIFEST.txt") entries)"
+  local fashion="$(dirname "$pack")/fashion_mnist_lmdb.tar.gz"
+  if [ -f "$fashion" ]; then
+    echo "  $fashion already there"
+  elif [ -d /usr/share/datasets/fashion-mnist ] && [ -x "$root/build/bin/create_lmdb" ]; then
+    echo "== Fashion-MNIST LMDBs for the LeNet GPU check"
+    "$root/scripts/check_lenet_training.sh" --lmdb-only --lmdb-dir "$s/fashion" "$s/fashion_work"
+    tar -C "$s" -czf "$fashion.tmp" fashion
+    mv "$fashion.tmp" "$fashion"
+    echo "  $(du -h "$fashion" | cut -f1) $fashion"
+  else
+    echo "  (no dataset-fashion-mnist or build/bin/create_lmdb: the LeNet GPU check will be skipped there)"
+  fi
   echo "== checking the pack as the GPU machine will use it"
   local d="$s/unpacked"
   mkdir -p "$d"
@@ -372,12 +390,36 @@ bench_rows() {
   done < <(grep '^BENCH ' "$ours" 2>/dev/null || true)
 }
 
+# Training steps: ours beside PyTorch eager and CUDA-graph-captured (same net, batch, FP32).
+net_rows() {
+  local ours="$logs/bench_nets_cortado.txt" torch="$logs/bench_nets_torch.txt"
+  printf '%-26s %10s %12s %12s %10s %10s\n' "training step" "cortado ms" "torch ms" \
+    "torch graph" "vs eager" "vs graph"
+  local name ms peer te tg
+  while read -r _ name ms; do
+    peer="${name%_step}"
+    peer="${peer%_lmdb}"
+    case "$name" in *tf32*) peer="caffenet_b256_tf32" ;; esac
+    te="$(awk -v n="${peer}_step" '$1 == "BENCH" && $2 == n {print $3}' "$torch" 2>/dev/null || true)"
+    tg="$(awk -v n="${peer}_step_graph" '$1 == "BENCH" && $2 == n {print $3}' "$torch" 2>/dev/null || true)"
+    printf '%-26s %10s %12s %12s %10s %10s\n' "$name" "$ms" "${te:--}" "${tg:--}" \
+      "$( [ -n "$te" ] && awk "BEGIN {printf \"%.2fx\", $te / $ms}" || echo -)" \
+      "$( [ -n "$tg" ] && awk "BEGIN {printf \"%.2fx\", $tg / $ms}" || echo -)"
+  done < <(grep '^BENCH ' "$ours" 2>/dev/null || true)
+  local syn lm
+  syn="$(awk '$2 == "lenet_b64_step" {print $3}' "$ours")"
+  lm="$(awk '$2 == "lenet_b64_lmdb_step" {print $3}' "$ours")"
+  if [ -n "$syn" ] && [ -n "$lm" ]; then
+    echo "LMDB input at $(awk "BEGIN {printf \"%.0f\", 100 * $syn / $lm}")% of the synthetic-input rate (goal >= 90%)"
+  fi
+}
+
 # At most 8 files come back from the device tool's $OUT: the summary and the main logs.
 collect_out() {
   [ -n "${OUT:-}" ] || return 0
   cat "$logs/environment.txt" "$logs/summary.txt" >"$OUT/summary.txt"
   local f
-  for f in configure.log build.log test_gpu.log memcheck.log test_layers.log; do
+  for f in configure.log build.log test_gpu.log memcheck.log test_layers.log lenet_gpu.log; do
     if [ -f "$logs/$f" ]; then cp "$logs/$f" "$OUT/"; fi
   done
   cat "$logs"/bench_*.txt >"$OUT/bench.txt" 2>/dev/null || true
@@ -405,9 +447,25 @@ gpu_run() {
   set_cmake_args "$deps"
   echo "cmake ${cmake_args[*]}" >>"$logs/environment.txt"
   if run_step configure configure.log 180 cmake -S "$root" -B "$build" "${cmake_args[@]}" &&
-     run_step build build.log 420 cmake --build "$build" -j "$jobs" --target test_gpu test_layers; then
+     run_step build build.log 420 cmake --build "$build" -j "$jobs" --target test_gpu test_layers train; then
     run_step test_gpu test_gpu.log 120 "$build/bin/test_gpu" || true
     check_no_skips
+    if [ "$bench" = 1 ]; then
+      run_step "bench nets" bench_nets_cortado.txt 150 "$build/bin/test_gpu" "[.gpunets]" || true
+      if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+        run_step "bench nets torch" bench_nets_torch.txt 150 \
+          python3 "$root/scripts/gpu_bench_nets_torch.py" || true
+      fi
+    fi
+    local fashion="$root/third_party_cache/fashion_mnist_lmdb.tar.gz"
+    if [ -f "$fashion" ]; then
+      tar -C "$deps" -xzf "$fashion"
+      run_step "LeNet 1000 it GPU" lenet_gpu.log 240 env CORTADO_BIN="$build/bin" \
+        "$root/scripts/check_lenet_training.sh" --gpu 0 --lmdb-dir "$deps/fashion" \
+        "$build/gpu_check/lenet" || true
+    else
+      add_row "LeNet 1000 it GPU" "skipped" "" "no third_party_cache/fashion_mnist_lmdb.tar.gz"
+    fi
     run_step "test_layers (CPU)" test_layers.log 120 "$build/bin/test_layers" "$layer_filter" || true
     local san
     san="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)"
@@ -429,6 +487,8 @@ gpu_run() {
     echo "==== Cortado GPU check: ${device:-no GPU seen}, $(date -u +%Y-%m-%d), ${SECONDS}s ===="
     printf '%s\n' "${step_rows[@]}"
     if grep -q '^BENCH ' "$logs/bench_cortado.txt" 2>/dev/null; then echo; bench_rows; fi
+    if grep -q '^BENCH ' "$logs/bench_nets_cortado.txt" 2>/dev/null; then echo; net_rows; fi
+    grep -E '^(CPU|GPU): iteration' "$logs/lenet_gpu.log" 2>/dev/null || true
     echo "logs: $logs${OUT:+ (and \$OUT)}"
     if [ "$failed" = 0 ]; then echo "RESULT: all steps passed"; else echo "RESULT: FAILED"; fi
   } >"$logs/summary.txt"
