@@ -130,9 +130,16 @@ void CudnnConv::forward(const float* in, const float* w, float* out) {
           "cudnnGetConvolutionForwardAlgorithmMaxCount");
     std::vector<cudnnConvolutionFwdAlgoPerf_t> found(max);
     int n = 0;
-    check(cudnnFindConvolutionForwardAlgorithm(h, in_desc_, filter_desc_, conv_desc_, out_desc_,
-                                               max, &n, found.data()),
-          "cudnnFindConvolutionForwardAlgorithm");
+    // Deterministic: cuDNN's heuristic ranking, not timings, which vary from run to run:
+    // a rerun choosing another (equally deterministic) algorithm would round differently.
+    if (deterministic())
+      check(cudnnGetConvolutionForwardAlgorithm_v7(h, in_desc_, filter_desc_, conv_desc_,
+                                                   out_desc_, max, &n, found.data()),
+            "cudnnGetConvolutionForwardAlgorithm_v7");
+    else
+      check(cudnnFindConvolutionForwardAlgorithm(h, in_desc_, filter_desc_, conv_desc_, out_desc_,
+                                                 max, &n, found.data()),
+            "cudnnFindConvolutionForwardAlgorithm");
     auto workspace = [&](cudnnConvolutionFwdAlgo_t a, size_t* bytes) {
       return cudnnGetConvolutionForwardWorkspaceSize(h, in_desc_, filter_desc_, conv_desc_,
                                                      out_desc_, a, bytes);
@@ -161,9 +168,14 @@ void CudnnConv::backward_data(const float* w, const float* out_grad, float* in_g
           "cudnnGetConvolutionBackwardDataAlgorithmMaxCount");
     std::vector<cudnnConvolutionBwdDataAlgoPerf_t> found(max);
     int n = 0;
-    check(cudnnFindConvolutionBackwardDataAlgorithm(h, filter_desc_, out_desc_, conv_desc_,
-                                                    in_desc_, max, &n, found.data()),
-          "cudnnFindConvolutionBackwardDataAlgorithm");
+    if (deterministic())
+      check(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, filter_desc_, out_desc_, conv_desc_,
+                                                        in_desc_, max, &n, found.data()),
+            "cudnnGetConvolutionBackwardDataAlgorithm_v7");
+    else
+      check(cudnnFindConvolutionBackwardDataAlgorithm(h, filter_desc_, out_desc_, conv_desc_,
+                                                      in_desc_, max, &n, found.data()),
+            "cudnnFindConvolutionBackwardDataAlgorithm");
     auto workspace = [&](cudnnConvolutionBwdDataAlgo_t a, size_t* bytes) {
       return cudnnGetConvolutionBackwardDataWorkspaceSize(h, filter_desc_, out_desc_, conv_desc_,
                                                           in_desc_, a, bytes);
@@ -192,9 +204,14 @@ void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w
           "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount");
     std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> found(max);
     int n = 0;
-    check(cudnnFindConvolutionBackwardFilterAlgorithm(h, in_desc_, out_desc_, conv_desc_,
-                                                      filter_desc_, max, &n, found.data()),
-          "cudnnFindConvolutionBackwardFilterAlgorithm");
+    if (deterministic())
+      check(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, in_desc_, out_desc_, conv_desc_,
+                                                          filter_desc_, max, &n, found.data()),
+            "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
+    else
+      check(cudnnFindConvolutionBackwardFilterAlgorithm(h, in_desc_, out_desc_, conv_desc_,
+                                                        filter_desc_, max, &n, found.data()),
+            "cudnnFindConvolutionBackwardFilterAlgorithm");
     auto workspace = [&](cudnnConvolutionBwdFilterAlgo_t a, size_t* bytes) {
       return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, in_desc_, out_desc_, conv_desc_,
                                                             filter_desc_, a, bytes);
