@@ -109,6 +109,20 @@ void check_layer_parity(const LayerCase& c) {
     compare("param", int(i), *gpu->blobs()[i], *cpu->blobs()[i], false, c.rel);
   if (!c.backward) return;
 
+  // Bottom and param diffs start as the same nonzero noise on both sides (not 0), so
+  // that a side accumulating where the other overwrites (Caffe overwrites bottom
+  // diffs, accumulates param diffs) shows. Bottoms first: in place, or sharing a
+  // top's diff (Flatten, Reshape), the top's noise below replaces it.
+  auto same_noise = [](Blob& a, Blob& b, unsigned seed) {
+    Blob noise(a.shape());
+    fill_gaussian(noise, 0.f, 1.f, seed);
+    std::copy(noise.data(), noise.data() + noise.count(), a.mutable_diff());
+    std::copy(noise.data(), noise.data() + noise.count(), b.mutable_diff());
+  };
+  for (size_t i = 0; i < c.bottoms.size(); ++i) same_noise(*cb[i], *gb[i], 70 + unsigned(i));
+  for (size_t i = 0; i < cpu->blobs().size(); ++i)
+    same_noise(*cpu->blobs()[i], *gpu->blobs()[i], 80 + unsigned(i));
+
   // Loss tops keep their loss weight as diff; other tops get the same noise.
   for (int i = 0; i < tops; ++i) {
     if (cpu->loss(i) != 0.f) continue;
@@ -120,8 +134,6 @@ void check_layer_parity(const LayerCase& c) {
 
   std::vector<bool> down;
   for (size_t i = 0; i < c.bottoms.size(); ++i) down.push_back(!is_label(c, int(i)));
-  for (auto* layer : {cpu.get(), gpu.get()})
-    for (auto& blob : layer->blobs()) blob->set_diff(0.f);
   cpu->backward(cpu_top, down, raw(cb));
   gpu->backward(gpu_top, down, raw(gb));
   for (size_t i = 0; i < c.bottoms.size(); ++i)
