@@ -27,10 +27,12 @@ std::string dims(int a, int b, int c, int d) {
 // FMA) within `limit`, and deterministic if asked. cudnnFind times each algorithm in
 // the descriptor's math type and in default math; an entry in default math is taken
 // only where no FMA entry qualifies (its timing may have used TF32; ours will not).
+// With `tf32` (the descriptor in default math, which lets FP32 use TF32 tensor cores
+// on Ampere and later) both math types qualify in the first pass: the fastest wins.
 template <class Perf, class Algo, class WorkspaceFn>
-bool pick(const std::vector<Perf>& found, int n, size_t limit, bool deterministic,
+bool pick(const std::vector<Perf>& found, int n, size_t limit, bool deterministic, bool tf32,
           WorkspaceFn workspace, Algo* algo, size_t* bytes) {
-  for (bool allow_default : {false, true})
+  for (bool allow_default : {tf32, true})
     for (int i = 0; i < n; ++i) {
       const Perf& p = found[i];
       if (p.status != CUDNN_STATUS_SUCCESS) continue;
@@ -53,7 +55,7 @@ bool ConvShape::operator==(const ConvShape& o) const { return fields(*this) == f
 
 bool CudnnConv::Key::operator<(const Key& o) const {
   if (!(shape == o.shape)) return shape < o.shape;
-  return std::tie(limit, deterministic) < std::tie(o.limit, o.deterministic);
+  return std::tie(limit, deterministic, tf32) < std::tie(o.limit, o.deterministic, o.tf32);
 }
 
 CudnnConv::CudnnConv(std::string where) : where_(std::move(where)) {
@@ -77,7 +79,7 @@ void CudnnConv::check(cudnnStatus_t status, const char* what) const {
 }
 
 void CudnnConv::set_shape(const ConvShape& s) {
-  if (described_ && s == shape_) return;
+  if (described_ && s == shape_ && described_tf32_ == tf32()) return;
   described_ = false;
   check(cudnnSetTensor4dDescriptor(in_desc_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.num,
                                    s.in_channels, s.in_h, s.in_w),
@@ -96,7 +98,10 @@ void CudnnConv::set_shape(const ConvShape& s) {
                                         CUDNN_DATA_FLOAT),
         "cudnnSetConvolution2dDescriptor");
   check(cudnnSetConvolutionGroupCount(conv_desc_, s.group), "cudnnSetConvolutionGroupCount");
-  check(cudnnSetConvolutionMathType(conv_desc_, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
+  // --tf32 (gpu::tf32()): default math, which allows TF32 tensor cores for FP32 on sm_80+.
+  const bool use_tf32 = tf32();
+  check(cudnnSetConvolutionMathType(conv_desc_, use_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH),
+        "cudnnSetConvolutionMathType");
   int n = 0, c = 0, h = 0, w = 0;
   check(cudnnGetConvolution2dForwardOutputDim(conv_desc_, in_desc_, filter_desc_, &n, &c, &h, &w),
         "cudnnGetConvolution2dForwardOutputDim");
@@ -105,12 +110,13 @@ void CudnnConv::set_shape(const ConvShape& s) {
                             dims(s.num, s.in_channels, s.in_h, s.in_w) + "; the layer expects " +
                             dims(s.num, s.out_channels, s.out_h, s.out_w));
   shape_ = s;
+  described_tf32_ = use_tf32;
   described_ = true;
 }
 
 CudnnConv::Choices& CudnnConv::choices() {
   CORTADO_ASSERT(described_);
-  return cache_[Key{shape_, Context::get().workspace_limit(), deterministic()}];
+  return cache_[Key{shape_, Context::get().workspace_limit(), deterministic(), described_tf32_}];
 }
 
 std::string CudnnConv::no_algorithm(const char* direction) const {
@@ -145,7 +151,8 @@ void CudnnConv::forward(const float* in, const float* w, float* out) {
                                                      out_desc_, a, bytes);
     };
     cudnnConvolutionFwdAlgo_t algo{};
-    if (!pick(found, n, ctx.workspace_limit(), deterministic(), workspace, &algo, &c.bytes))
+    if (!pick(found, n, ctx.workspace_limit(), deterministic(), described_tf32_, workspace, &algo,
+              &c.bytes))
       throw Error(where_, no_algorithm("forward"));
     c.algo = static_cast<int>(algo);
     c.chosen = true;
@@ -181,7 +188,8 @@ void CudnnConv::backward_data(const float* w, const float* out_grad, float* in_g
                                                           in_desc_, a, bytes);
     };
     cudnnConvolutionBwdDataAlgo_t algo{};
-    if (!pick(found, n, ctx.workspace_limit(), deterministic(), workspace, &algo, &c.bytes))
+    if (!pick(found, n, ctx.workspace_limit(), deterministic(), described_tf32_, workspace, &algo,
+              &c.bytes))
       throw Error(where_, no_algorithm("backward-data"));
     c.algo = static_cast<int>(algo);
     c.chosen = true;
@@ -217,7 +225,8 @@ void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w
                                                             filter_desc_, a, bytes);
     };
     cudnnConvolutionBwdFilterAlgo_t algo{};
-    if (!pick(found, n, ctx.workspace_limit(), deterministic(), workspace, &algo, &c.bytes))
+    if (!pick(found, n, ctx.workspace_limit(), deterministic(), described_tf32_, workspace, &algo,
+              &c.bytes))
       throw Error(where_, no_algorithm("backward-filter"));
     c.algo = static_cast<int>(algo);
     c.chosen = true;

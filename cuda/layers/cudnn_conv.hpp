@@ -1,9 +1,10 @@
 #pragma once
 // One convolution as cuDNN runs it, "conv input" -> "conv output" (Convolution's
 // bottom -> top; Deconvolution's top -> bottom), with its descriptors and the
-// algorithms chosen for each shape. FP32 throughout: the descriptor's math type is
+// algorithms chosen for each shape. FP32 by default: the descriptor's math type is
 // CUDNN_FMA_MATH, since cuDNN's default math lets FP32 convolutions use TF32 on
-// Ampere and later, and the GPU must agree with the CPU to FP32 rounding.
+// Ampere and later, and the GPU must agree with the CPU to FP32 rounding. With
+// gpu::tf32() (--tf32) the descriptor uses CUDNN_DEFAULT_MATH, so TF32 is allowed.
 //
 // Algorithms are chosen with cudnnFind* (measured on the device) the first time a
 // direction runs at a shape, then cached: the fastest that succeeds in FP32, whose
@@ -53,6 +54,7 @@ class CudnnConv {
     ConvShape shape;
     size_t limit;
     bool deterministic;
+    bool tf32 = false;  // the descriptor's math: default (TF32 allowed) rather than FMA
     bool operator<(const Key& o) const;
   };
   struct Choices {
@@ -65,6 +67,7 @@ class CudnnConv {
   std::string where_;
   ConvShape shape_;
   bool described_ = false;
+  bool described_tf32_ = false;  // gpu::tf32() when the descriptor was set
   cudnnTensorDescriptor_t in_desc_ = nullptr, out_desc_ = nullptr;
   cudnnFilterDescriptor_t filter_desc_ = nullptr;
   cudnnConvolutionDescriptor_t conv_desc_ = nullptr;
