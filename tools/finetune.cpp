@@ -27,6 +27,7 @@ constexpr const char* kDescription =
 struct Flags {
   cortado::SignalFlags signals;
   cortado::GpuMathFlags gpu_math;
+  bool no_cuda_graph = false;
   std::string solver, weights, stage, metrics, gpu;
   int level = -1;
 };
@@ -41,6 +42,7 @@ void configure(CLI::App& app, Flags& f) {
   app.add_option("--gpu", f.gpu,
                  "GPU id, list or 'all' (default: the solver's solver_mode/device_id)");
   cortado::add_gpu_math_flags(app, f.gpu_math);
+  cortado::add_cuda_graph_flag(app, f.no_cuda_graph);
 }
 
 std::string join(const std::vector<std::string>& names) {
@@ -65,6 +67,7 @@ int run(const Flags& f) {
   opts.metrics = f.metrics;
   opts.gpu = f.gpu;
   opts.gpu_math = f.gpu_math;
+  opts.cuda_graph = !f.no_cuda_graph;
   cortado::apply_signal_flags(f.signals, opts);
   caffe::NetParameter pretrained;
   cortado::read_net_param_binary(f.weights, &pretrained);

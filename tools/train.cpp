@@ -26,6 +26,7 @@ constexpr const char* kDescription =
 struct Flags {
   cortado::SignalFlags signals;
   cortado::GpuMathFlags gpu_math;
+  bool no_cuda_graph = false;
   std::string solver, weights, snapshot, stage, metrics;
   std::string gpu;
   int level = -1;
@@ -44,6 +45,7 @@ void configure(CLI::App& app, Flags& f) {
   app.add_option("--gpu", f.gpu,
                  "GPU id, list or 'all' (default: the solver's solver_mode/device_id)");
   cortado::add_gpu_math_flags(app, f.gpu_math);
+  cortado::add_cuda_graph_flag(app, f.no_cuda_graph);
 }
 
 int run(const Flags& f) {
@@ -57,6 +59,7 @@ int run(const Flags& f) {
   opts.append_metrics = !f.snapshot.empty();
   opts.gpu = f.gpu;
   opts.gpu_math = f.gpu_math;
+  opts.cuda_graph = !f.no_cuda_graph;
   cortado::apply_signal_flags(f.signals, opts);
   auto solver = cortado::build_solver(opts);
   return cortado::run_training(*solver, opts);

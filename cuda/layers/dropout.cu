@@ -6,6 +6,7 @@
 // CPU's mask: that one is drawn element by element from the host generator).
 #include "cuda/layers/elementwise.cuh"
 #include "layers/dropout.hpp"
+#include "layers/graph_slots.hpp"
 #include "util/rng.hpp"
 
 namespace cortado::gpu {
@@ -25,11 +26,12 @@ struct DropoutMask {
   const float* in;
   float* out;
   uint64_t key;
+  const uint64_t* key_dev;  // CUDA graph mode: the key written before each replay
   uint32_t drop_below;
   bool keep_all;  // ratio 0 (a draw of 0 would otherwise be dropped)
   float factor;
   __device__ void operator()(int64_t i) const {
-    const bool keep = keep_all || mask_bits(key, i) > drop_below;
+    const bool keep = keep_all || mask_bits(key_dev ? *key_dev : key, i) > drop_below;
     out[i] = keep ? in[i] * factor : 0.f;
   }
 };
@@ -54,12 +56,12 @@ void DropoutLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
     gpu::for_each_index("dropout_test_forward", n, gpu::Scale{x, y, test_factor()});
     return;
   }
-  std::mt19937& rng = global_rng();
-  const uint64_t high = rng();
-  mask_key_ = (high << 32) | rng();
+  // Graph mode: before_replay draws the key (the same draw, outside the graph).
+  const uint64_t* key_dev = graph_slots_ ? graph_slots_->key : nullptr;
+  if (!key_dev) mask_key_ = draw_mask_key();
   gpu::for_each_index(
       "dropout_forward", n,
-      gpu::DropoutMask{x, y, mask_key_, drop_below_, ratio_ == 0.f, train_factor()});
+      gpu::DropoutMask{x, y, mask_key_, key_dev, drop_below_, ratio_ == 0.f, train_factor()});
 }
 
 void DropoutLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
@@ -72,9 +74,22 @@ void DropoutLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& pro
     gpu::for_each_index("dropout_test_backward", n, gpu::Scale{dy, dx, test_factor()});
     return;
   }
+  const uint64_t* key_dev = graph_slots_ ? graph_slots_->key : nullptr;
   gpu::for_each_index(
       "dropout_backward", n,
-      gpu::DropoutMask{dy, dx, mask_key_, drop_below_, ratio_ == 0.f, train_factor()});
+      gpu::DropoutMask{dy, dx, mask_key_, key_dev, drop_below_, ratio_ == 0.f, train_factor()});
+}
+
+uint64_t DropoutLayer::draw_mask_key() {
+  std::mt19937& rng = global_rng();
+  const uint64_t high = rng();
+  return (high << 32) | rng();
+}
+
+void DropoutLayer::before_replay(uint64_t* key) {
+  if (phase() != caffe::TRAIN) return;
+  mask_key_ = draw_mask_key();
+  *key = mask_key_;
 }
 
 }  // namespace cortado

@@ -13,6 +13,7 @@
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
 #include "layers/loss_normalization.hpp"
+#include "layers/graph_slots.hpp"
 #include "layers/softmax.hpp"
 #include "layers/softmax_loss.hpp"
 #include "util/error.hpp"
@@ -73,6 +74,18 @@ __global__ void softmax_loss_grad_kernel(int64_t count, LabelRule r, const float
   }
 }
 
+// Graph mode's end of forward (one thread), the host's arithmetic: loss = stats[0] /
+// max(1, normalizer), the normalizer being the labelled count (VALID) or `fixed_norm`;
+// a bad label leaves its position + 1 in *error (0: none) for the solver to raise.
+__global__ void softmax_loss_finish_kernel(const float* stats, bool valid_norm, float fixed_norm,
+                                           float* loss, int* error) {
+  const int valid = reinterpret_cast<const int*>(stats)[1];
+  const int bad = reinterpret_cast<const int*>(stats)[2];
+  const float norm = valid_norm ? fmaxf(1.f, static_cast<float>(valid)) : fixed_norm;
+  loss[0] = stats[0] / norm;
+  *error = bad == INT_MAX ? 0 : bad + 1;
+}
+
 void softmax_loss_stats(int64_t positions, const LabelRule& r, const float* prob,
                         const float* labels, float* stats) {
   softmax_loss_stats_kernel<<<1, kTotalThreads, 0, Context::get().stream()>>>(positions, r, prob,
@@ -92,6 +105,18 @@ void SoftmaxWithLossLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top
   const gpu::LabelRule rule{channels_, inner_, has_ignore_label_, ignore_label_};
   gpu::softmax_loss_stats(int64_t(outer_) * inner_, rule, prob_.gpu_data(), bottom[1]->gpu_data(),
                           stats_.mutable_gpu_data());
+  if (graph_slots_) {
+    // Graph mode: no read back; the solver raises a bad label after the replay.
+    const bool valid_norm = normalization_ == caffe::LossParameter::VALID;
+    gpu::softmax_loss_finish_kernel<<<1, 1, 0, gpu::Context::get().stream()>>>(
+        stats_.gpu_data(), valid_norm, loss_normalizer(normalization_, outer_, inner_, 0),
+        top[0]->mutable_gpu_data(), graph_slots_->error);
+    gpu::check_launch("softmax_loss_finish");
+    if (top.size() > 1)
+      device::copy_on_device(top[1]->mutable_gpu_data(), prob_.gpu_data(),
+                             sizeof(float) * size_t(prob_.count()));
+    return;
+  }
   const float* s = stats_.data();  // waits for the device: the pass's one read back
   int valid = 0, bad = 0;
   std::memcpy(&valid, s + 1, sizeof valid);
@@ -101,6 +126,12 @@ void SoftmaxWithLossLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top
   if (top.size() > 1)
     device::copy_on_device(top[1]->mutable_gpu_data(), prob_.gpu_data(),
                            sizeof(float) * size_t(prob_.count()));
+}
+
+void SoftmaxWithLossLayer::raise_graph_error(int code, const BlobVec& bottom) {
+  const int bad = code - 1;
+  label_at(bottom[1]->data(), bad / inner_, bad % inner_);  // throws for a bad label
+  Layer::raise_graph_error(code, bottom);
 }
 
 void SoftmaxWithLossLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,

@@ -9,7 +9,8 @@ namespace {
 
 // hg: running mean of squared gradients; hu: of squared updates (Caffe's two history sets).
 __global__ void adadelta_update_kernel(int64_t n, float* w, float* g, float* hg, float* hu, float m,
-                                       float delta, float r, DiffPrep prep) {
+                                       float delta, float r_arg, DiffPrep prep) {
+  const float r = device_rate(r_arg, prep);
   CORTADO_KERNEL_LOOP(i, n) {
     const float gi = prepared_diff(g[i], w[i], prep);
     const float hgi = (1.f - m) * (gi * gi) + m * hg[i];

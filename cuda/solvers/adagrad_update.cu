@@ -9,8 +9,9 @@ namespace {
 
 // sqrtf and the division are IEEE-rounded (nvcc's defaults without --use_fast_math),
 // as the CPU's std::sqrt and '/'.
-__global__ void adagrad_update_kernel(int64_t n, float* w, float* g, float* h, float delta, float r,
-                                      DiffPrep prep) {
+__global__ void adagrad_update_kernel(int64_t n, float* w, float* g, float* h, float delta,
+                                      float r_arg, DiffPrep prep) {
+  const float r = device_rate(r_arg, prep);
   CORTADO_KERNEL_LOOP(i, n) {
     const float gi = prepared_diff(g[i], w[i], prep);
     const float hi = gi * gi + h[i];

@@ -10,7 +10,8 @@ namespace {
 // m: first moment, s: second moment (Caffe's two history sets); `step` carries the
 // bias correction, computed once on the host.
 __global__ void adam_update_kernel(int64_t n, float* w, float* g, float* m, float* s, float b1,
-                                   float b2, float eps, float step, DiffPrep prep) {
+                                   float b2, float eps, float step_arg, DiffPrep prep) {
+  const float step = device_rate(step_arg, prep);
   CORTADO_KERNEL_LOOP(i, n) {
     const float gi = prepared_diff(g[i], w[i], prep);
     const float mi = (1.f - b1) * gi + b1 * m[i];

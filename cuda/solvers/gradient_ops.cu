@@ -51,6 +51,20 @@ __global__ void sum_partials_kernel(int count, const double* partials, double* o
 
 int partial_blocks(int n) { return std::min(blocks_for(n), kMaxPartials); }
 
+__global__ void scale_by_device_kernel(int64_t n, float* x, const float* s) {
+  const float f = *s;
+  CORTADO_KERNEL_LOOP(i, n) { x[i] *= f; }
+}
+
+// One thread: UpdateRule::clip_scale's arithmetic on the k sums.
+__global__ void clip_scale_kernel(int k, const double* sums, float clip, float* out) {
+  float sumsq = 0.f;
+  for (int j = 0; j < k; ++j) sumsq += static_cast<float>(sums[j]);
+  const float norm = sqrtf(sumsq);
+  out[0] = norm > clip ? clip / norm : 1.f;
+  out[1] = norm;
+}
+
 }  // namespace
 
 void set_zero(int n, float* x) {
@@ -94,6 +108,41 @@ std::vector<double> sums_of_squares(const std::vector<std::pair<const float*, in
         "cudaMemcpyAsync (sums of squares to the host)");
   check(cudaStreamSynchronize(ctx.stream()), "cudaStreamSynchronize");
   return sums;
+}
+
+void scale_by_device(int n, float* x, const float* s) {
+  if (n <= 0) return;
+  scale_by_device_kernel<<<blocks_for(n), kThreads, 0, Context::get().stream()>>>(n, x, s);
+  check_launch("scale_by_device");
+}
+
+size_t clip_scratch_bytes(const std::vector<int>& counts) {
+  size_t slots = counts.size();
+  for (int n : counts)
+    if (n > 0) slots += static_cast<size_t>(partial_blocks(n));
+  return slots * sizeof(double);
+}
+
+void clip_scale_on_device(const std::vector<std::pair<const float*, int>>& arrays, float clip,
+                          void* scratch, float* out) {
+  const int k = static_cast<int>(arrays.size());
+  Context& ctx = Context::get();
+  double* results = static_cast<double*>(scratch);
+  if (k > 0)
+    check(cudaMemsetAsync(results, 0, k * sizeof(double), ctx.stream()), "cudaMemsetAsync");
+  double* partials = results + k;
+  for (int j = 0; j < k; ++j) {
+    const int n = arrays[j].second;
+    if (n <= 0) continue;
+    const int blocks = partial_blocks(n);
+    sumsq_partials_kernel<<<blocks, kThreads, 0, ctx.stream()>>>(n, arrays[j].first, partials);
+    check_launch("sumsq_partials");
+    sum_partials_kernel<<<1, kThreads, 0, ctx.stream()>>>(blocks, partials, results + j);
+    check_launch("sum_partials");
+    partials += blocks;
+  }
+  clip_scale_kernel<<<1, 1, 0, ctx.stream()>>>(k, results, clip, out);
+  check_launch("clip_scale");
 }
 
 }  // namespace cortado::gpu

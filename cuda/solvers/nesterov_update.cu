@@ -7,8 +7,9 @@
 namespace cortado::gpu {
 namespace {
 
-__global__ void nesterov_update_kernel(int64_t n, float* w, float* g, float* h, float m, float r,
-                                       DiffPrep prep) {
+__global__ void nesterov_update_kernel(int64_t n, float* w, float* g, float* h, float m,
+                                       float r_arg, DiffPrep prep) {
+  const float r = device_rate(r_arg, prep);
   CORTADO_KERNEL_LOOP(i, n) {
     const float previous = h[i];
     const float now = r * prepared_diff(g[i], w[i], prep) + m * previous;

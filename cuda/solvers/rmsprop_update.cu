@@ -8,7 +8,8 @@ namespace cortado::gpu {
 namespace {
 
 __global__ void rmsprop_update_kernel(int64_t n, float* w, float* g, float* h, float d, float delta,
-                                      float r, DiffPrep prep) {
+                                      float r_arg, DiffPrep prep) {
+  const float r = device_rate(r_arg, prep);
   CORTADO_KERNEL_LOOP(i, n) {
     const float gi = prepared_diff(g[i], w[i], prep);
     const float hi = (1.f - d) * (gi * gi) + d * h[i];

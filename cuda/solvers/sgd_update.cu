@@ -8,8 +8,9 @@ namespace cortado::gpu {
 namespace {
 
 // Same expression order as the CPU rule (r * g + m * h) to keep the results close.
-__global__ void sgd_update_kernel(int64_t n, float* w, float* g, float* h, float m, float r,
+__global__ void sgd_update_kernel(int64_t n, float* w, float* g, float* h, float m, float r_arg,
                                   DiffPrep prep) {
+  const float r = device_rate(r_arg, prep);
   CORTADO_KERNEL_LOOP(i, n) {
     const float step = r * prepared_diff(g[i], w[i], prep) + m * h[i];
     h[i] = step;

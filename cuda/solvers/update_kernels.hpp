@@ -16,6 +16,11 @@ struct DiffPrep {
   float norm_scale = 1.f;  // 1 / iter_size
   float decay = 0.f;       // weight_decay * decay_mult
   bool l1 = false;         // regularization_type L1 (decay * sign(w)) instead of L2 (decay * w)
+  // CUDA graph mode: device scalars written before each replay (a replayed kernel keeps
+  // its captured arguments). When set, the kernel's local rate (Adam: its step) is
+  // multiplied by *rate_factor and the diff by *clip_scale_dev instead of clip_scale.
+  const float* rate_factor = nullptr;
+  const float* clip_scale_dev = nullptr;
 };
 
 // local_rate is the solver's rate times the parameter's lr_mult.

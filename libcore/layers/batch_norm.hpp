@@ -25,6 +25,7 @@ class BatchNormLayer : public Layer {
 #ifdef CORTADO_WITH_CUDA
  public:
   bool has_gpu_kernels() const override { return true; }
+  bool graph_safe() const override { return true; }  // device work only
 
  protected:
   // cuda/layers/batch_norm.cu

@@ -19,6 +19,7 @@ class DeconvolutionLayer : public ConvBaseLayer {
 #ifdef CORTADO_WITH_CUDNN
  public:
   bool has_gpu_kernels() const override { return true; }
+  bool graph_safe() const override { return true; }  // device work only
 
  protected:
   // cuda/layers/deconvolution.cu

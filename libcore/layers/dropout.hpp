@@ -22,6 +22,9 @@ class DropoutLayer : public NeuronLayer {
 #ifdef CORTADO_WITH_CUDA
  public:
   bool has_gpu_kernels() const override { return true; }
+  // In graph mode the key is drawn before each replay and read from the device.
+  bool graph_safe() const override { return true; }
+  void before_replay(uint64_t* key) override;
 
  protected:
   // cuda/layers/dropout.cu
@@ -33,6 +36,7 @@ class DropoutLayer : public NeuronLayer {
   // TRAIN on the GPU: the mask is a hash of this key (drawn from the global RNG at
   // each forward) and the element's index, so backward recomputes it, no mask stored.
   uint64_t mask_key_ = 0;
+  uint64_t draw_mask_key();
 #endif
 
  private:

@@ -16,6 +16,7 @@ class ELULayer : public NeuronLayer {
 #ifdef CORTADO_WITH_CUDA
  public:
   bool has_gpu_kernels() const override { return true; }
+  bool graph_safe() const override { return true; }  // device work only
 
  protected:
   // cuda/layers/elu.cu

@@ -1,14 +1,17 @@
 #include "layers/layer.hpp"
 
+#include "layers/graph_slots.hpp"
 #include "util/error.hpp"
+
+#ifdef CORTADO_WITH_CUDA
+#include "cuda/solvers/graph_ops.hpp"
+#endif
 
 namespace cortado {
 
 Layer::Layer(const caffe::LayerParameter& param) : param_(param) {}
 
-std::string Layer::where() const {
-  return "layer '" + param_.name() + "' (" + param_.type() + ")";
-}
+std::string Layer::where() const { return "layer '" + param_.name() + "' (" + param_.type() + ")"; }
 
 void Layer::setup(const BlobVec& bottom, const BlobVec& top) {
   check_blob_counts(bottom, top);
@@ -40,8 +43,7 @@ void Layer::check_blob_counts(const BlobVec& bottom, const BlobVec& top) const {
     fail("produces at most " + std::to_string(max_top_blobs()) + " top blob(s), got " +
          std::to_string(nt));
   if (equal_num_bottom_top_blobs() && nb != nt)
-    fail("needs as many tops as bottoms, got " + std::to_string(nb) + " and " +
-         std::to_string(nt));
+    fail("needs as many tops as bottoms, got " + std::to_string(nb) + " and " + std::to_string(nt));
 }
 
 void Layer::set_loss_weights(const BlobVec& top) {
@@ -66,6 +68,22 @@ float Layer::forward(const BlobVec& bottom, const BlobVec& top) {
     forward_gpu(bottom, top);
   else
     forward_cpu(bottom, top);
+#ifdef CORTADO_WITH_CUDA
+  if (mode_ == Mode::gpu && graph_slots_) {
+    // Graph mode: the same sum, in the same order, on the device (no host read).
+    int last = -1;
+    for (size_t i = 0; i < top.size(); ++i)
+      if (loss(static_cast<int>(i)) != 0.f) last = static_cast<int>(i);
+    bool first = true;
+    for (int i = 0; i <= last; ++i) {
+      if (loss(i) == 0.f) continue;
+      gpu::add_weighted_loss(top[i]->count(), top[i]->gpu_data(), top[i]->gpu_diff(),
+                             graph_slots_->layer_loss, first, i == last, graph_slots_->loss);
+      first = false;
+    }
+    return 0.f;
+  }
+#endif
   float total = 0.f;
   for (size_t i = 0; i < top.size(); ++i) {
     if (loss(static_cast<int>(i)) == 0.f) continue;
@@ -83,6 +101,10 @@ void Layer::backward(const BlobVec& top, const std::vector<bool>& propagate_down
     backward_gpu(top, propagate_down, bottom);
   else
     backward_cpu(top, propagate_down, bottom);
+}
+
+void Layer::raise_graph_error(int code, const BlobVec& /*bottom*/) {
+  throw Error(where(), "failed on the GPU (CUDA graph error code " + std::to_string(code) + ")");
 }
 
 float Layer::loss(int top_index) const {

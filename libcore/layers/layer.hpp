@@ -5,6 +5,7 @@
 //   forward_cpu  bottoms -> tops;
 //   backward_cpu top diffs -> bottom diffs (where propagate_down) and param diffs.
 // GPU versions default to the CPU ones until the CUDA backend overrides them.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 namespace cortado {
 
 using BlobVec = std::vector<Blob*>;
+struct GraphSlots;
 
 enum class Mode { cpu, gpu };
 
@@ -64,6 +66,21 @@ class Layer {
   // True where forward_gpu/backward_gpu are the layer's own device code (cuda/);
   // false where they fall back to the CPU code (which copies blobs both ways).
   virtual bool has_gpu_kernels() const { return false; }
+  // True where forward_gpu/backward_gpu only queue work on the context's stream: no
+  // host reads or writes of blobs, no allocations once shapes are set, no host state
+  // changed per call. Only such layers may be captured in a CUDA graph (the solver's
+  // training step, cuda/solvers/train_graph.hpp); false is always safe.
+  virtual bool graph_safe() const { return false; }
+  // Graph mode (set only while the solver captures; nullptr is eager mode): forward
+  // adds its loss to slots->loss on the device instead of reading it on the host,
+  // and loss layers write errors to slots->error instead of throwing.
+  void set_graph_slots(const GraphSlots* slots) { graph_slots_ = slots; }
+  // Before each replay, outside the graph, in layer order: per-iteration inputs for
+  // the device, e.g. Dropout's key, written to *key (copied to slots->key).
+  virtual void before_replay(uint64_t* /*key*/) {}
+  // After a replay that left `code` (nonzero) in this layer's error slot: throws the
+  // Error eager mode would have thrown, from the bottoms the replay read.
+  virtual void raise_graph_error(int code, const BlobVec& bottom);
 
  protected:
   virtual void forward_cpu(const BlobVec& bottom, const BlobVec& top) = 0;
@@ -87,6 +104,7 @@ class Layer {
   std::vector<bool> param_propagate_down_;
   std::vector<float> loss_;
   Mode mode_ = Mode::cpu;
+  const GraphSlots* graph_slots_ = nullptr;
 
  private:
   void check_blob_counts(const BlobVec& bottom, const BlobVec& top) const;

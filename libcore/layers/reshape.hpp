@@ -23,6 +23,7 @@ class ReshapeLayer : public Layer {
 #ifdef CORTADO_WITH_CUDA
  public:
   bool has_gpu_kernels() const override { return true; }
+  bool graph_safe() const override { return true; }  // device work only
 
  protected:
   // The top shares the bottom's data and diff (set in reshape), so the GPU has

@@ -28,6 +28,7 @@ class SigmoidCrossEntropyLossLayer : public Layer {
 #ifdef CORTADO_WITH_CUDA
  public:
   bool has_gpu_kernels() const override { return true; }
+  bool graph_safe() const override { return true; }  // device work only
 
  protected:
   // cuda/layers/sigmoid_cross_entropy_loss.cu

@@ -20,6 +20,7 @@ class SilenceLayer : public Layer {
 #ifdef CORTADO_WITH_CUDA
  public:
   bool has_gpu_kernels() const override { return true; }
+  bool graph_safe() const override { return true; }  // device work only
 
  protected:
   void forward_gpu(const BlobVec& /*bottom*/, const BlobVec& /*top*/) override {}

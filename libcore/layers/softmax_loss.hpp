@@ -34,6 +34,9 @@ class SoftmaxWithLossLayer : public Layer {
 #ifdef CORTADO_WITH_CUDA
  public:
   bool has_gpu_kernels() const override { return true; }
+  // In graph mode the loss and the bad-label check stay on the device (graph_slots.hpp).
+  bool graph_safe() const override { return true; }
+  void raise_graph_error(int code, const BlobVec& bottom) override;
 
  protected:
   // cuda/layers/softmax_loss.cu

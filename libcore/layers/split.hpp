@@ -20,6 +20,7 @@ class SplitLayer : public Layer {
 #ifdef CORTADO_WITH_CUDA
  public:
   bool has_gpu_kernels() const override { return true; }
+  bool graph_safe() const override { return true; }  // device work only
 
  protected:
   // Forward: the tops share the bottom's data (set in reshape); nothing to do.

@@ -1,7 +1,6 @@
 #include "solvers/solver.hpp"
 
 #include <fmt/format.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -18,6 +17,11 @@
 #include "util/log.hpp"
 #include "util/proto_io.hpp"
 #include "util/rng.hpp"
+
+#ifdef CORTADO_WITH_CUDA
+#include "cuda/solvers/train_graph.hpp"
+#include "solvers/cuda_graph_plan.hpp"
+#endif
 
 namespace fs = std::filesystem;
 
@@ -51,9 +55,8 @@ void Solver::check_snapshot_folder() const {
   const fs::path folder = fs::path(param_.snapshot_prefix()).parent_path();
   const std::string dir = folder.empty() ? "." : folder.string();
   if (::access(dir.c_str(), W_OK) != 0)
-    throw Error(where_, "cannot write snapshots with snapshot_prefix '" +
-                            param_.snapshot_prefix() + "': folder '" + dir +
-                            "' is missing or not writable");
+    throw Error(where_, "cannot write snapshots with snapshot_prefix '" + param_.snapshot_prefix() +
+                            "': folder '" + dir + "' is missing or not writable");
 }
 
 void Solver::init_train_net() {
@@ -130,9 +133,39 @@ void Solver::load_weights(const caffe::NetParameter& trained) {
 }
 
 void Solver::set_mode(Mode mode) {
+  mode_ = mode;
+  set_cuda_graph(cuda_graph_);  // decided again at the next step
   net_->set_mode(mode);
   for (auto& t : test_nets_) t->set_mode(mode);
   rule_->set_gpu(mode == Mode::gpu);
+}
+
+void Solver::set_cuda_graph(bool on) {
+  cuda_graph_ = on;
+  graph_planned_ = false;
+#ifdef CORTADO_WITH_CUDA
+  graph_.reset();
+#endif
+}
+
+// Once per mode and setting: whether the GPU iteration is replayed from a CUDA graph.
+void Solver::prepare_cuda_graph() {
+  if (graph_planned_) return;
+  graph_planned_ = true;
+#ifdef CORTADO_WITH_CUDA
+  graph_.reset();
+  if (mode_ != Mode::gpu || !cuda_graph_) return;
+  CudaGraphPlan plan = plan_cuda_graph(*net_, param_);
+  if (!plan.capturable) {
+    LOG_INFO("CUDA graph: not used for net '{}': {}", net_->name(), plan.reason);
+    return;
+  }
+  try {
+    graph_ = std::make_unique<gpu::TrainGraph>(*net_, *rule_, plan);
+  } catch (const std::exception& e) {
+    LOG_WARN("CUDA graph: not used for net '{}': {}", net_->name(), e.what());
+  }
+#endif
 }
 
 std::vector<std::shared_ptr<Blob>>& Solver::history() { return rule_->history(); }
@@ -159,8 +192,12 @@ void Solver::step(int iters) {
   keep_losses_ = false;
   display_start_ = std::chrono::steady_clock::now();
   display_last_iter_ = iter_;
+  prepare_cuda_graph();
   while (iter_ < stop_iter) {
-    net_->clear_param_diffs();
+#ifdef CORTADO_WITH_CUDA
+    if (!graph_)  // the graph runner zeroes the diffs in its iteration
+#endif
+      net_->clear_param_diffs();
     if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0 &&
         (iter_ > 0 || param_.test_initialization())) {
       test_all();
@@ -179,6 +216,12 @@ void Solver::step(int iters) {
 }
 
 void Solver::run_iteration() {
+#ifdef CORTADO_WITH_CUDA
+  if (graph_) {
+    run_graph_iteration();
+    return;
+  }
+#endif
   const bool show = param_.display() > 0 && iter_ % param_.display() == 0;
   net_->set_debug_info(show && param_.debug_info());
   float loss = 0;
@@ -197,14 +240,32 @@ void Solver::run_iteration() {
   ++iter_;
 }
 
+// run_iteration with the CUDA graph runner (iter_size 1, no debug_info): the update
+// is part of the replayed graph, so the rate is computed first (a MultiStep line
+// comes before the display lines rather than after).
+void Solver::run_graph_iteration() {
+#ifdef CORTADO_WITH_CUDA
+  const bool show = param_.display() > 0 && iter_ % param_.display() == 0;
+  net_->set_debug_info(false);
+  const float rate = cortado::learning_rate(param_, iter_, &current_step_);
+  const float loss = graph_->iterate(rate, iter_);
+  check_loss_finite(loss);
+  update_smoothed_loss(loss);
+  if (show) display(rate);
+  if (show) LOG_INFO("Iteration {}, lr = {:g}", iter_, rate);
+  ++iter_;
+#endif
+}
+
 void Solver::check_loss_finite(float loss) const {
   if (std::isfinite(loss)) return;
   std::string culprit = first_non_finite(*net_);
-  throw Error("iteration " + std::to_string(iter_),
-              fmt::format("the training loss became {}; first non-finite blob: {}; training "
-                          "stopped (last snapshot kept: {})",
-                          std::isnan(loss) ? "NaN" : "infinite", culprit.empty() ? "none found" : culprit,
-                          last_state_.empty() ? "none written" : last_state_));
+  throw Error(
+      "iteration " + std::to_string(iter_),
+      fmt::format("the training loss became {}; first non-finite blob: {}; training "
+                  "stopped (last snapshot kept: {})",
+                  std::isnan(loss) ? "NaN" : "infinite", culprit.empty() ? "none found" : culprit,
+                  last_state_.empty() ? "none written" : last_state_));
 }
 
 void Solver::update_smoothed_loss(float loss) {

@@ -26,6 +26,9 @@ namespace cortado {
 
 class Net;
 class UpdateRule;
+namespace gpu {
+class TrainGraph;
+}
 
 class Solver {
  public:
@@ -59,6 +62,14 @@ class Solver {
   void set_action_function(std::function<SolverAction()> f) { action_ = std::move(f); }
   void set_metrics(std::shared_ptr<MetricsLog> m) { metrics_ = std::move(m); }
   void set_mode(Mode mode);
+  // GPU mode captures the training iteration in a CUDA graph once shapes are static
+  // (cuda/solvers/train_graph.hpp); off: every kernel is launched eagerly (--no-cuda-graph).
+  void set_cuda_graph(bool on);
+  bool cuda_graph() const { return cuda_graph_; }
+#ifdef CORTADO_WITH_CUDA
+  // The graph runner, once a GPU step found the net capturable; else nullptr.
+  gpu::TrainGraph* train_graph() { return graph_.get(); }
+#endif
   bool stopped_early() const { return requested_early_exit_; }
 
   // --- state ---
@@ -83,6 +94,8 @@ class Solver {
   void init_test_nets();
   void check_snapshot_folder() const;
   void run_iteration();
+  void prepare_cuda_graph();
+  void run_graph_iteration();
   NamedValues test(int net_id);
   void display(float lr);
   void update_smoothed_loss(float loss);
@@ -98,6 +111,12 @@ class Solver {
   std::unique_ptr<Net> net_;
   std::vector<std::unique_ptr<Net>> test_nets_;
   std::unique_ptr<UpdateRule> rule_;
+  Mode mode_ = Mode::cpu;
+  bool cuda_graph_ = true;
+  bool graph_planned_ = false;  // prepare_cuda_graph decided for this mode and setting
+#ifdef CORTADO_WITH_CUDA
+  std::unique_ptr<gpu::TrainGraph> graph_;
+#endif
   int iter_ = 0;
   int current_step_ = 0;
   bool requested_early_exit_ = false;

@@ -47,7 +47,10 @@ std::unique_ptr<Solver> build_solver(const TrainingOptions& opts) {
   activate_device(device);
   apply_gpu_math_flags(opts.gpu_math, device);
   auto solver = std::make_unique<Solver>(param, opts.solver);
+  solver->set_cuda_graph(opts.cuda_graph);
   if (device.gpu) solver->set_mode(Mode::gpu);
+  if (!device.gpu && !opts.cuda_graph)
+    LOG_INFO("--no-cuda-graph only affects GPU runs; this run uses the CPU");
   if (!opts.snapshot.empty()) {
     LOG_INFO("Resuming from {}", opts.snapshot);
     solver->restore(opts.snapshot, opts.weights);

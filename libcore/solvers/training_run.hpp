@@ -25,6 +25,7 @@ struct TrainingOptions {
   bool append_metrics = false;
   std::string gpu;        // --gpu ("" : the solver's solver_mode / device_id)
   GpuMathFlags gpu_math;  // --deterministic, --tf32
+  bool cuda_graph = true;  // false: --no-cuda-graph
   SolverAction on_sigint = SolverAction::stop;
   SolverAction on_sighup = SolverAction::snapshot;
 };

@@ -66,6 +66,22 @@ float UpdateRule::clip_scale(float sumsq) const {
   return scale;
 }
 
+void UpdateRule::log_clip(float norm, float scale) const {
+  if (solver_.clip_gradients() < 0 || !(norm > solver_.clip_gradients())) return;
+  LOG_INFO("Gradient clipping: scaling down gradients (L2 norm {:g} > {:g}) by scale factor {:g}",
+           norm, solver_.clip_gradients(), scale);
+}
+
+size_t UpdateRule::clip_scratch_bytes() const {
+#ifdef CORTADO_WITH_CUDA
+  std::vector<int> counts;
+  for (const Param& p : params_) counts.push_back(p.blob->count());
+  return gpu::clip_scratch_bytes(counts);
+#else
+  return 0;
+#endif
+}
+
 void UpdateRule::normalize(int id) {
   if (solver_.iter_size() != 1) params_[id].blob->scale_diff(1.f / solver_.iter_size());
 }
@@ -89,14 +105,29 @@ void UpdateRule::regularize(int id) {
 // step (iter_size, decay, the rule, data -= diff) is in the rule's fused kernel.
 void UpdateRule::apply_gpu(float rate, int iter) {
   gpu::DiffPrep prep;
-  prep.clip_scale = gpu_clip_scale();
+  if (graph_.rate) {
+    // Graph mode: the rate and the clip scale come from device memory (see set_graph_scalars).
+    rate = 1.f;
+    prep.rate_factor = graph_.rate;
+    if (solver_.clip_gradients() >= 0) {
+      std::vector<std::pair<const float*, int>> diffs;
+      for (const Param& p : params_) diffs.emplace_back(p.blob->gpu_diff(), p.blob->count());
+      gpu::clip_scale_on_device(diffs, solver_.clip_gradients(), graph_.scratch, graph_.clip);
+      prep.clip_scale_dev = graph_.clip;
+    }
+  } else {
+    prep.clip_scale = gpu_clip_scale();
+  }
   if (solver_.iter_size() != 1) prep.norm_scale = 1.f / solver_.iter_size();
   prep.l1 = solver_.regularization_type() == "L1";
   for (int id = 0; id < static_cast<int>(params_.size()); ++id) {
     Blob& b = *params_[id].blob;
     if (params_[id].lr_mult == 0.f) {
       // The CPU clips frozen diffs too; they are not used, but tests compare them.
-      if (prep.clip_scale != 1.f) gpu::scale(b.count(), b.mutable_gpu_diff(), prep.clip_scale);
+      if (prep.clip_scale_dev)
+        gpu::scale_by_device(b.count(), b.mutable_gpu_diff(), prep.clip_scale_dev);
+      else if (prep.clip_scale != 1.f)
+        gpu::scale(b.count(), b.mutable_gpu_diff(), prep.clip_scale);
       continue;
     }
     prep.decay = solver_.weight_decay() * params_[id].decay_mult;

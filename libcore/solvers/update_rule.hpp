@@ -11,6 +11,7 @@
 // On the GPU (set_gpu) the same steps run on the device, each parameter's in one
 // fused kernel (cuda/solvers/update_kernels.hpp); only clip_gradients' norm comes
 // back to the host, once per update.
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,24 @@ class UpdateRule {
   void set_gpu(bool on) { on_gpu_ = on; }
   bool gpu() const { return on_gpu_; }
 
+  // CUDA graph mode (cuda/solvers/train_graph.hpp), set only while the solver captures
+  // apply(): the kernels take the per-iteration factor from device memory (`rate`,
+  // written before each replay with rate_factor(rate, iter)), and clip_gradients'
+  // scale is computed on the device into clip[0] (scale) and clip[1] (norm), using
+  // `scratch` (clip_scratch_bytes()). All nullptr: eager mode.
+  struct GraphScalars {
+    const float* rate = nullptr;
+    float* clip = nullptr;
+    void* scratch = nullptr;
+  };
+  void set_graph_scalars(const GraphScalars& s) { graph_ = s; }
+  // What graph mode's device factor must hold for update number `iter` at `rate`
+  // (Adam: with its bias correction), the kernels' local rates being the lr_mults.
+  virtual float rate_factor(float rate, int /*iter*/) const { return rate; }
+  size_t clip_scratch_bytes() const;
+  // Graph mode's clipping, after a replay: Caffe's log line when the norm exceeded the clip.
+  void log_clip(float norm, float scale) const;
+
   // The solverstate's `history`, in Caffe's layout: one blob per parameter,
   // then (AdaDelta, Adam) a second set of the same shapes.
   std::vector<std::shared_ptr<Blob>>& history() { return history_; }
@@ -75,6 +94,7 @@ class UpdateRule {
   float gpu_clip_scale();
 #endif
   bool on_gpu_ = false;
+  GraphScalars graph_;
   void normalize(int id);
   void regularize(int id);
 };

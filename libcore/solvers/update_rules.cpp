@@ -189,9 +189,12 @@ class AdamRule : public UpdateRule {
     gpu::adam_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
                      history_[id]->mutable_gpu_data(),
                      history_[params_.size() + id]->mutable_gpu_data(), solver_.momentum(),
-                     solver_.momentum2(), solver_.delta(), adam_step(r, iter), prep);
+                     solver_.momentum2(), solver_.delta(),
+                     prep.rate_factor ? r : adam_step(r, iter), prep);
   }
 #endif
+  // Graph mode: the bias correction rides on the device factor.
+  float rate_factor(float rate, int iter) const override { return adam_step(rate, iter); }
 
  private:
   // The local rate with the bias correction of update number iter + 1.

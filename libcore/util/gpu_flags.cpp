@@ -19,6 +19,12 @@ void add_gpu_math_flags(CLI::App& app, GpuMathFlags& flags) {
                "rounded to 10 mantissa bits)");
 }
 
+void add_cuda_graph_flag(CLI::App& app, bool& no_cuda_graph) {
+  app.add_flag("--no-cuda-graph", no_cuda_graph,
+               "GPU only: launch each training iteration's kernels one by one instead of "
+               "replaying a captured CUDA graph");
+}
+
 void apply_gpu_math_flags(const GpuMathFlags& flags, const DeviceChoice& device) {
   if (!device.gpu) {
     if (flags.deterministic || flags.tf32)
@@ -33,7 +39,8 @@ void apply_gpu_math_flags(const GpuMathFlags& flags, const DeviceChoice& device)
   gpu::set_tf32(flags.tf32);
   LOG_INFO("GPU math: {}, {}",
            flags.tf32 ? "TF32 tensor cores for FP32 products" : "FP32 (TF32 off)",
-           flags.deterministic ? "deterministic algorithms only" : "nondeterministic algorithms allowed");
+           flags.deterministic ? "deterministic algorithms only"
+                               : "nondeterministic algorithms allowed");
 #endif
 }
 

@@ -22,4 +22,8 @@ void add_gpu_math_flags(CLI::App& app, GpuMathFlags& flags);
 // logs a one-line note when either flag was given.
 void apply_gpu_math_flags(const GpuMathFlags& flags, const DeviceChoice& device);
 
+// --no-cuda-graph, for the training tools (train, resume, finetune): every kernel of
+// a GPU training iteration launched eagerly instead of replaying a captured CUDA graph.
+void add_cuda_graph_flag(CLI::App& app, bool& no_cuda_graph);
+
 }  // namespace cortado

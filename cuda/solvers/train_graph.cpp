@@ -1,0 +1,224 @@
+#include "cuda/solvers/train_graph.hpp"
+
+#include <cuda_runtime_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+
+#include "cuda/util/check.hpp"
+#include "cuda/util/context.hpp"
+#include "net/net.hpp"
+#include "solvers/update_rule.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace cortado::gpu {
+namespace {
+
+size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+// The out region's fixed words before the per-layer error codes.
+constexpr size_t kLossWord = 0, kClipWord = 1, kErrorWords = 3;
+
+}  // namespace
+
+TrainGraph::TrainGraph(Net& net, UpdateRule& rule, CudaGraphPlan plan)
+    : net_(net), rule_(rule), plan_(std::move(plan)) {
+  layers_ = static_cast<int>(net_.layers().size());
+  CORTADO_ASSERT(plan_.capturable && plan_.first_layer < layers_);
+  out_bytes_ = align_up((kErrorWords + layers_) * 4, 8);
+  in_offset_ = out_bytes_;
+  in_bytes_ = 8 + 8 * static_cast<size_t>(layers_);
+  const size_t scratch = align_up(in_offset_ + in_bytes_, 256);
+  const size_t clip = scratch + 256;
+  bytes_ = clip + align_up(rule_.clip_scratch_bytes(), 256);
+  device_ = static_cast<char*>(device_malloc(bytes_));
+  check(cudaMemset(device_, 0, bytes_), "cudaMemset");
+  void* pinned = nullptr;
+  const cudaError_t host = cudaMallocHost(&pinned, in_offset_ + in_bytes_);
+  host_ = static_cast<char*>(pinned);
+  if (host != cudaSuccess) {
+    cudaGetLastError();
+    cudaFree(device_);
+    device_ = nullptr;
+    throw Error("CUDA graph", std::string("cudaMallocHost failed: ") + cudaGetErrorString(host));
+  }
+  std::memset(host_, 0, in_offset_ + in_bytes_);
+  float* out = reinterpret_cast<float*>(device_);
+  int* errors = reinterpret_cast<int*>(device_) + kErrorWords;
+  const uint64_t* keys = reinterpret_cast<const uint64_t*>(device_ + in_offset_ + 8);
+  slots_.resize(layers_);
+  for (int i = 0; i < layers_; ++i) {
+    slots_[i].loss = out + kLossWord;
+    slots_[i].layer_loss = reinterpret_cast<float*>(device_ + scratch);
+    slots_[i].error = errors + i;
+    slots_[i].key = keys + i;
+  }
+}
+
+// Never throws: runs at exit too, when CUDA may be tearing down.
+TrainGraph::~TrainGraph() {
+  drop_graph();
+  if (host_ && cudaFreeHost(host_) != cudaSuccess) cudaGetLastError();
+  if (device_ && cudaFree(device_) != cudaSuccess) cudaGetLastError();
+}
+
+void TrainGraph::drop_graph() {
+  if (exec_ && cudaGraphExecDestroy(exec_) != cudaSuccess) cudaGetLastError();
+  exec_ = nullptr;
+}
+
+void TrainGraph::disable(const std::string& why) {
+  drop_graph();
+  disabled_ = true;
+  LOG_WARN("CUDA graph: {}; training continues without graphs (eager launches)", why);
+}
+
+void TrainGraph::set_capture_mode(bool on) {
+  const auto& layers = net_.layers();
+  for (int i = plan_.first_layer; i < layers_; ++i)
+    layers[i]->set_graph_slots(on ? &slots_[i] : nullptr);
+  UpdateRule::GraphScalars scalars;
+  if (on) {
+    scalars.rate = reinterpret_cast<const float*>(device_ + in_offset_);
+    scalars.clip = reinterpret_cast<float*>(device_) + kClipWord;
+    scalars.scratch = device_ + bytes_ - align_up(rule_.clip_scratch_bytes(), 256);
+  }
+  rule_.set_graph_scalars(scalars);
+}
+
+// Shapes and device addresses of everything the graph reads or writes. Asking for
+// the device pointers also makes the device copies current (a host-side edit since
+// the last iteration is copied over now, before the replay reads it) and the heads
+// device-side (so host reads after the replay fetch the replay's results).
+std::vector<const void*> TrainGraph::fingerprint() {
+  std::vector<const void*> fp;
+  auto add = [&fp](Blob& b, bool diff) {
+    fp.push_back(reinterpret_cast<const void*>(static_cast<uintptr_t>(b.num_axes())));
+    for (int d : b.shape()) fp.push_back(reinterpret_cast<const void*>(static_cast<uintptr_t>(d)));
+    if (b.count() == 0) return;
+    fp.push_back(b.mutable_gpu_data());
+    if (diff) fp.push_back(b.mutable_gpu_diff());
+  };
+  for (const auto& b : net_.blobs()) add(*b, true);
+  for (const auto& p : net_.params()) add(*p, true);
+  for (const auto& h : rule_.history()) add(*h, false);
+  fp.push_back(Context::get().workspace(0));
+  return fp;
+}
+
+float TrainGraph::iterate(float rate, int iter) {
+  const int first = plan_.first_layer;
+  if (first > 0) net_.forward_from_to(0, first - 1);  // the data layers (no loss: see the plan)
+  if (disabled_) return eager(rate, iter);
+  const auto& layers = net_.layers();
+  for (int i = first; i < layers_; ++i)
+    layers[i]->reshape(net_.bottom_vecs()[i], net_.top_vecs()[i]);
+  std::vector<const void*> fp = fingerprint();
+  if (fp != fingerprint_) {
+    if (exec_) {
+      LOG_INFO(
+          "CUDA graph: blob shapes or buffers changed; capturing again after {} eager iterations",
+          kWarmup);
+      drop_graph();
+    }
+    warm_ = 0;
+    fingerprint_ = std::move(fp);
+  }
+  if (!exec_ && warm_ >= kWarmup && !capture(iter)) return eager(rate, iter);
+  if (exec_) return replay(rate, iter);
+  ++warm_;
+  return eager(rate, iter);
+}
+
+// The iteration as Solver::run_iteration runs it without graphs (the data layers done).
+float TrainGraph::eager(float rate, int iter) {
+  net_.clear_param_diffs();
+  const float loss = net_.forward_from_to(plan_.first_layer, layers_ - 1);
+  net_.backward();
+  if (std::isfinite(loss)) rule_.apply(rate, iter);  // else the solver stops with an Error
+  return loss;
+}
+
+bool TrainGraph::capture(int iter) {
+  cudaStream_t stream = Context::get().stream();
+  std::string why;
+  cudaGraph_t graph = nullptr;
+  set_capture_mode(true);
+  // Thread-local: this thread's unsafe calls (a sync, an allocation) fail the capture;
+  // the data threads' own streams and calls are left alone.
+  cudaError_t status = cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal);
+  if (status != cudaSuccess) {
+    why = std::string("cudaStreamBeginCapture: ") + cudaGetErrorString(status);
+  } else {
+    try {
+      if (fail_next_capture_) {
+        fail_next_capture_ = false;
+        throw Error("CUDA graph", "capture failure forced by a test");
+      }
+      check(cudaMemsetAsync(device_, 0, out_bytes_, stream), "cudaMemsetAsync");
+      net_.clear_param_diffs();
+      net_.forward_from_to(plan_.first_layer, layers_ - 1);
+      net_.backward_from_to(layers_ - 1, plan_.first_layer);
+      rule_.apply(1.f, iter);  // the rate is read on the device
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    // Always ends the capture, also after an error, so the stream is usable again.
+    const cudaError_t end = cudaStreamEndCapture(stream, &graph);
+    if (why.empty() && end != cudaSuccess)
+      why = std::string("cudaStreamEndCapture: ") + cudaGetErrorString(end);
+  }
+  set_capture_mode(false);
+  if (why.empty()) {
+    cudaGraphExec_t exec = nullptr;
+    status = cudaGraphInstantiate(&exec, graph, 0);
+    if (status == cudaSuccess)
+      exec_ = exec;
+    else
+      why = std::string("cudaGraphInstantiate: ") + cudaGetErrorString(status);
+  }
+  if (graph && cudaGraphDestroy(graph) != cudaSuccess) cudaGetLastError();
+  if (!why.empty()) {
+    cudaGetLastError();  // a capture error must not resurface at the next CUDA call
+    disable("capturing the training iteration failed (" + why + ")");
+    return false;
+  }
+  ++captures_;
+  LOG_INFO("CUDA graph: training iteration captured (layers {} to {} and the update)",
+           net_.layer_names()[plan_.first_layer], net_.layer_names()[layers_ - 1]);
+  return true;
+}
+
+float TrainGraph::replay(float rate, int iter) {
+  cudaStream_t stream = Context::get().stream();
+  const float factor = rule_.rate_factor(rate, iter);
+  std::memcpy(host_ + in_offset_, &factor, sizeof factor);
+  const auto& layers = net_.layers();
+  uint64_t* keys = reinterpret_cast<uint64_t*>(host_ + in_offset_ + 8);
+  for (int i = plan_.first_layer; i < layers_; ++i) layers[i]->before_replay(&keys[i]);
+  check(cudaMemcpyAsync(device_ + in_offset_, host_ + in_offset_, in_bytes_, cudaMemcpyHostToDevice,
+                        stream),
+        "cudaMemcpyAsync (graph scalars to the GPU)");
+  const cudaError_t launch = cudaGraphLaunch(exec_, stream);
+  if (launch != cudaSuccess) {
+    cudaGetLastError();
+    disable(std::string("cudaGraphLaunch: ") + cudaGetErrorString(launch));
+    return eager(rate, iter);
+  }
+  check(cudaMemcpyAsync(host_, device_, out_bytes_, cudaMemcpyDeviceToHost, stream),
+        "cudaMemcpyAsync (loss to the host)");
+  check(cudaStreamSynchronize(stream), "waiting for the training iteration");
+  const int* errors = reinterpret_cast<const int*>(host_) + kErrorWords;
+  for (int i = plan_.first_layer; i < layers_; ++i)
+    if (errors[i] != 0) layers[i]->raise_graph_error(errors[i], net_.bottom_vecs()[i]);
+  float loss = 0, clip[2] = {1.f, 0.f};
+  std::memcpy(&loss, host_ + kLossWord * 4, sizeof loss);
+  std::memcpy(clip, host_ + kClipWord * 4, sizeof clip);
+  rule_.log_clip(clip[1], clip[0]);  // logs only with clip_gradients and a norm above it
+  return loss;
+}
+
+}  // namespace cortado::gpu

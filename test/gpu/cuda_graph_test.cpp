@@ -1,0 +1,318 @@
+// The GPU training iteration replayed from a CUDA graph (cuda/solvers/train_graph.hpp)
+// against the same solver with eager launches: same seed, same batches, so the same
+// losses and weights to rounding; Dropout's masks follow the same keys; a failed
+// capture falls back to eager launches with a warning; a shape change captures again;
+// a bad label is raised after the replay as eager mode raises it.
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "caffe.pb.h"
+#include "gpu_test_util.hpp"
+#include "net/net.hpp"
+#include "solvers/solver.hpp"
+#include "support/tool_runner.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+#include "util/proto_io.hpp"
+
+#ifdef CORTADO_WITH_CUDA
+#include "cuda/solvers/train_graph.hpp"
+#include "cuda/util/context.hpp"
+#endif
+
+namespace cortado::test {
+namespace {
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+caffe::NetParameter lenet() {
+  caffe::NetParameter net;
+  parse_text_proto(file_text(testdata("solvers/lenet_train_test.prototxt")),
+                   "lenet_train_test.prototxt", net);
+  for (auto& layer : *net.mutable_layer())
+    if (layer.type() == "Data")
+      layer.mutable_data_param()->set_source(testdata("lmdb/" + layer.data_param().source()));
+  return net;
+}
+
+// A small MLP on the same data, with Dropout.
+caffe::NetParameter mlp_with_dropout() {
+  caffe::NetParameter net;
+  parse_text_proto(R"(
+    name: "mlp"
+    layer { name: "mnist" type: "Data" top: "data" top: "label" include { phase: TRAIN }
+            transform_param { scale: 0.00390625 }
+            data_param { source: "SOURCE" batch_size: 64 backend: LMDB } }
+    layer { name: "ip1" type: "InnerProduct" bottom: "data" top: "ip1"
+            inner_product_param { num_output: 64 weight_filler { type: "xavier" }
+                                  bias_filler { type: "constant" value: 0.1 } } }
+    layer { name: "relu1" type: "ReLU" bottom: "ip1" top: "ip1" }
+    layer { name: "drop1" type: "Dropout" bottom: "ip1" top: "ip1"
+            dropout_param { dropout_ratio: 0.3 } }
+    layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2"
+            inner_product_param { num_output: 10 weight_filler { type: "xavier" }
+                                  bias_filler { type: "constant" } } }
+    layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
+  )",
+                   "mlp", net);
+  net.mutable_layer(0)->mutable_data_param()->set_source(
+      testdata("lmdb/fashion_mnist_train1000_lmdb"));
+  return net;
+}
+
+caffe::SolverParameter solver_for(const caffe::NetParameter& net) {
+  caffe::SolverParameter s;
+  *s.mutable_net_param() = net;
+  s.set_base_lr(0.01f);
+  s.set_momentum(0.9f);
+  s.set_weight_decay(0.0005f);
+  s.set_lr_policy("inv");
+  s.set_gamma(0.0001f);
+  s.set_power(0.75f);
+  s.set_max_iter(1000);
+  s.set_display(0);
+  s.set_average_loss(1);
+  s.set_snapshot_after_train(false);
+  s.set_random_seed(1701);
+  return s;
+}
+
+std::vector<float> train_losses(Solver& solver, int iters) {
+  std::vector<float> losses;
+  for (int i = 0; i < iters; ++i) {
+    solver.step(1);
+    losses.push_back(solver.smoothed_loss());
+  }
+  return losses;
+}
+
+void require_same_training(Solver& graphed, const std::vector<float>& graph_losses, Solver& eager,
+                           const std::vector<float>& eager_losses) {
+  REQUIRE(graph_losses.size() == eager_losses.size());
+  for (size_t i = 0; i < eager_losses.size(); ++i) {
+    INFO("iteration " << i << ": graph " << graph_losses[i] << ", eager " << eager_losses[i]);
+    REQUIRE(std::isfinite(graph_losses[i]));
+    CHECK(std::fabs(graph_losses[i] - eager_losses[i]) <= 1e-5f * std::fabs(eager_losses[i]));
+  }
+  const auto& pg = graphed.net().learnable_params();
+  const auto& pe = eager.net().learnable_params();
+  REQUIRE(pg.size() == pe.size());
+  for (size_t p = 0; p < pe.size(); ++p) {
+    INFO("learnable param " << p << " (" << pe[p]->shape_string() << ")");
+    require_close(pg[p]->data(), pe[p]->data(), pe[p]->count(), 1e-5f);
+  }
+}
+
+#ifdef CORTADO_WITH_CUDA
+// cuDNN picks its algorithms by timing; deterministic ones keep both runs' sums alike.
+struct DeterministicScope {
+  DeterministicScope() { gpu::set_deterministic(true); }
+  ~DeterministicScope() { gpu::set_deterministic(false); }
+};
+
+// Collects the log while alive.
+class LogCapture {
+ public:
+  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
+    logger()->sinks().push_back(sink_);
+  }
+  ~LogCapture() {
+    auto& sinks = logger()->sinks();
+    for (auto it = sinks.begin(); it != sinks.end(); ++it)
+      if (*it == sink_) {
+        sinks.erase(it);
+        break;
+      }
+  }
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+};
+#endif
+
+}  // namespace
+
+#ifdef CORTADO_WITH_CUDA
+
+TEST_CASE("CUDA graph: LeNet's replayed training step matches eager launches over 20 iterations",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  DeterministicScope deterministic;
+  constexpr int kIters = 20;
+  Solver eager(solver_for(lenet()));
+  eager.set_cuda_graph(false);
+  eager.set_mode(Mode::gpu);
+  const auto eager_losses = train_losses(eager, kIters);
+  CHECK(eager.train_graph() == nullptr);
+
+  Solver graphed(solver_for(lenet()));
+  graphed.set_mode(Mode::gpu);
+  const auto graph_losses = train_losses(graphed, kIters);
+  REQUIRE(graphed.train_graph() != nullptr);
+  CHECK(graphed.train_graph()->replaying());
+  CHECK(graphed.train_graph()->captures() == 1);
+  CHECK_FALSE(graphed.train_graph()->disabled());
+  require_same_training(graphed, graph_losses, eager, eager_losses);
+}
+
+TEST_CASE("CUDA graph: Dropout masks, Adam and on-device gradient clipping match eager launches",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  constexpr int kIters = 20;
+  caffe::SolverParameter s = solver_for(mlp_with_dropout());
+  s.set_type("Adam");
+  s.set_base_lr(0.002f);
+  s.set_momentum(0.9f);
+  s.set_momentum2(0.999f);
+  s.set_delta(1e-8f);
+  s.set_lr_policy("step");
+  s.set_gamma(0.5f);
+  s.set_stepsize(7);
+  s.set_clip_gradients(0.5f);  // small enough to clip in most iterations
+  Solver eager(s);
+  eager.set_cuda_graph(false);
+  eager.set_mode(Mode::gpu);
+  const auto eager_losses = train_losses(eager, kIters);
+
+  Solver graphed(s);
+  graphed.set_mode(Mode::gpu);
+  LogCapture log;
+  const auto graph_losses = train_losses(graphed, kIters);
+  REQUIRE(graphed.train_graph() != nullptr);
+  CHECK(graphed.train_graph()->replaying());
+  require_same_training(graphed, graph_losses, eager, eager_losses);
+  // The clipping line comes back from the device's norm.
+  CHECK(log.text().find("Gradient clipping: scaling down gradients") != std::string::npos);
+}
+
+TEST_CASE("CUDA graph: a failed capture falls back to eager launches with one warning",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  constexpr int kIters = 12;
+  Solver eager(solver_for(mlp_with_dropout()));
+  eager.set_cuda_graph(false);
+  eager.set_mode(Mode::gpu);
+  const auto eager_losses = train_losses(eager, kIters);
+
+  Solver graphed(solver_for(mlp_with_dropout()));
+  graphed.set_mode(Mode::gpu);
+  LogCapture log;
+  std::vector<float> graph_losses = train_losses(graphed, 1);
+  REQUIRE(graphed.train_graph() != nullptr);
+  graphed.train_graph()->fail_next_capture_for_test();
+  for (float l : train_losses(graphed, kIters - 1)) graph_losses.push_back(l);
+  CHECK(graphed.train_graph()->disabled());
+  CHECK_FALSE(graphed.train_graph()->replaying());
+  CHECK(graphed.train_graph()->captures() == 0);
+  const std::string text = log.text();
+  const auto warning = text.find("CUDA graph: capturing the training iteration failed");
+  CHECK(warning != std::string::npos);
+  CHECK(text.find("CUDA graph: capturing", warning + 1) == std::string::npos);  // once
+  require_same_training(graphed, graph_losses, eager, eager_losses);
+}
+
+namespace {
+
+// Input -> InnerProduct -> SoftmaxWithLoss, inputs written by the test each step.
+caffe::SolverParameter input_solver() {
+  caffe::NetParameter net;
+  parse_text_proto(R"(
+    name: "fed"
+    layer { name: "input" type: "Input" top: "x" top: "label"
+            input_param { shape { dim: 8 dim: 5 } shape { dim: 8 } } }
+    layer { name: "fc" type: "InnerProduct" bottom: "x" top: "score"
+            inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 0.3 }
+                                  bias_filler { type: "constant" value: 0.1 } } }
+    layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "label" top: "loss" }
+  )",
+                   "fed", net);
+  return solver_for(net);
+}
+
+void feed(Solver& s, int batch, int step, int bad_label = -1) {
+  Blob& x = *s.net().blob_by_name("x");
+  Blob& label = *s.net().blob_by_name("label");
+  x.reshape({batch, 5});
+  label.reshape({batch});
+  float* xd = x.mutable_data();
+  float* ld = label.mutable_data();
+  for (int i = 0; i < batch * 5; ++i) xd[i] = std::sin(0.37f * (i + 11 * step));
+  for (int i = 0; i < batch; ++i) ld[i] = static_cast<float>((i + step) % 3);
+  if (bad_label >= 0) ld[batch - 1] = static_cast<float>(bad_label);
+}
+
+std::vector<float> fed_losses(Solver& s, int from, int to, int batch) {
+  std::vector<float> losses;
+  for (int step = from; step < to; ++step) {
+    feed(s, batch, step);
+    s.step(1);
+    losses.push_back(s.smoothed_loss());
+  }
+  return losses;
+}
+
+}  // namespace
+
+TEST_CASE("CUDA graph: a changed input shape is captured again after warm-up",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  Solver eager(input_solver());
+  eager.set_cuda_graph(false);
+  eager.set_mode(Mode::gpu);
+  std::vector<float> eager_losses = fed_losses(eager, 0, 6, 8);
+  for (float l : fed_losses(eager, 6, 12, 4)) eager_losses.push_back(l);
+
+  Solver graphed(input_solver());
+  graphed.set_mode(Mode::gpu);
+  std::vector<float> graph_losses = fed_losses(graphed, 0, 6, 8);
+  REQUIRE(graphed.train_graph() != nullptr);
+  CHECK(graphed.train_graph()->replaying());
+  CHECK(graphed.train_graph()->captures() == 1);
+  for (float l : fed_losses(graphed, 6, 12, 4)) graph_losses.push_back(l);
+  CHECK(graphed.train_graph()->replaying());
+  CHECK(graphed.train_graph()->captures() == 2);
+  CHECK(graphed.net().blob_by_name("score")->shape(0) == 4);
+  require_same_training(graphed, graph_losses, eager, eager_losses);
+}
+
+TEST_CASE("CUDA graph: a bad label is raised after the replay as in eager mode",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  Solver graphed(input_solver());
+  graphed.set_mode(Mode::gpu);
+  fed_losses(graphed, 0, 6, 8);
+  REQUIRE(graphed.train_graph() != nullptr);
+  REQUIRE(graphed.train_graph()->replaying());
+  feed(graphed, 8, 6, 7);
+  try {
+    graphed.step(1);
+    FAIL("no Error for label 7 of 3 classes");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("label 7 at position 7 is outside [0, 3)") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("CUDA graph: --no-cuda-graph (set_cuda_graph false) keeps eager launches",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  Solver s(input_solver());
+  s.set_cuda_graph(false);
+  s.set_mode(Mode::gpu);
+  fed_losses(s, 0, 5, 8);
+  CHECK(s.train_graph() == nullptr);
+}
+
+#endif  // CORTADO_WITH_CUDA
+
+}  // namespace cortado::test
