@@ -13,6 +13,7 @@
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
 #include "layers/accuracy.hpp"
+#include "layers/graph_slots.hpp"
 #include "util/error.hpp"
 
 namespace cortado::gpu {
@@ -80,6 +81,11 @@ __global__ void accuracy_finish_kernel(int classes, const int* counters, float* 
   }
 }
 
+// Graph mode's bad-label report (no read back): position + 1, or 0 for none.
+__global__ void accuracy_error_kernel(const int* counters, int* error) {
+  *error = counters[2] == INT_MAX ? 0 : counters[2] + 1;
+}
+
 }  // namespace
 }  // namespace cortado::gpu
 
@@ -107,14 +113,26 @@ void AccuracyLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
       classes_, counters, top[0]->mutable_gpu_data(),
       per_class ? top[1]->mutable_gpu_data() : nullptr);
   check_launch("accuracy_finish");
+  if (graph_slots_) {
+    // Graph mode: the solver raises a bad label after the replay (raise_graph_error).
+    accuracy_error_kernel<<<1, 1, 0, stream>>>(counters, graph_slots_->error);
+    check_launch("accuracy_error");
+    return;
+  }
   // The one read back: an out-of-range label must stop the run, as on the CPU.
   int bad = 0;
   std::memcpy(&bad, counters_.data() + 2, sizeof bad);
-  if (bad != INT_MAX) {
-    const int label = static_cast<int>(bottom[1]->data()[bad]);
-    throw Error(where(), "label " + std::to_string(label) + " at position " + std::to_string(bad) +
-                             " is outside [0, " + std::to_string(classes_) + ")");
-  }
+  if (bad != INT_MAX) raise_bad_label(bottom, bad);
+}
+
+void AccuracyLayer::raise_bad_label(const BlobVec& bottom, int bad) const {
+  const int label = static_cast<int>(bottom[1]->data()[bad]);
+  throw Error(where(), "label " + std::to_string(label) + " at position " + std::to_string(bad) +
+                           " is outside [0, " + std::to_string(classes_) + ")");
+}
+
+void AccuracyLayer::raise_graph_error(int code, const BlobVec& bottom) {
+  raise_bad_label(bottom, code - 1);
 }
 
 void AccuracyLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,

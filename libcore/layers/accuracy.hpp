@@ -25,6 +25,9 @@ class AccuracyLayer : public Layer {
 #ifdef CORTADO_WITH_CUDA
  public:
   bool has_gpu_kernels() const override { return true; }
+  // In graph mode a bad label goes to an error slot, raised after the replay.
+  bool graph_safe() const override { return true; }
+  void raise_graph_error(int code, const BlobVec& bottom) override;
 
  protected:
   // cuda/layers/accuracy.cu
@@ -36,6 +39,7 @@ class AccuracyLayer : public Layer {
   // Device counters (ints in float slots): hits, counted positions, the first bad
   // label's position, then hits and positions per class.
   Blob counters_;
+  [[noreturn]] void raise_bad_label(const BlobVec& bottom, int bad) const;
 #endif
 
  private:

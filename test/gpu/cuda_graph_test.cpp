@@ -223,19 +223,22 @@ TEST_CASE("CUDA graph: a failed capture falls back to eager launches with one wa
 
 namespace {
 
-// Input -> InnerProduct -> SoftmaxWithLoss, inputs written by the test each step.
-caffe::SolverParameter input_solver() {
-  caffe::NetParameter net;
-  parse_text_proto(R"(
+// Input -> InnerProduct -> (Accuracy ->) SoftmaxWithLoss, inputs written by the test
+// each step.
+caffe::SolverParameter input_solver(bool with_accuracy = false) {
+  const std::string head = R"(
     name: "fed"
     layer { name: "input" type: "Input" top: "x" top: "label"
             input_param { shape { dim: 8 dim: 5 } shape { dim: 8 } } }
     layer { name: "fc" type: "InnerProduct" bottom: "x" top: "score"
             inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 0.3 }
-                                  bias_filler { type: "constant" value: 0.1 } } }
-    layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "label" top: "loss" }
-  )",
-                   "fed", net);
+                                  bias_filler { type: "constant" value: 0.1 } } })";
+  const std::string accuracy = R"(
+    layer { name: "acc" type: "Accuracy" bottom: "score" bottom: "label" top: "acc" })";
+  const std::string loss = R"(
+    layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "label" top: "loss" })";
+  caffe::NetParameter net;
+  parse_text_proto(head + (with_accuracy ? accuracy : "") + loss, "fed", net);
   return solver_for(net);
 }
 
@@ -300,6 +303,30 @@ TEST_CASE("CUDA graph: a bad label is raised after the replay as in eager mode",
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find("label 7 at position 7 is outside [0, 3)") !=
           std::string::npos);
+  }
+}
+
+TEST_CASE("CUDA graph: Accuracy in the TRAIN net is captured and raises a bad label first",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  Solver graphed(input_solver(true));
+  graphed.set_mode(Mode::gpu);
+  fed_losses(graphed, 0, 6, 8);
+  REQUIRE(graphed.train_graph() != nullptr);
+  REQUIRE(graphed.train_graph()->replaying());
+  // The accuracy top is the replay's: a host read after the step fetches it.
+  const float acc = graphed.net().blob_by_name("acc")->data()[0];
+  CHECK(acc >= 0.f);
+  CHECK(acc <= 1.f);
+  feed(graphed, 8, 6, 5);
+  try {
+    graphed.step(1);
+    FAIL("no Error for label 5 of 3 classes");
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find("'acc'") != std::string::npos);  // Accuracy comes first, as in eager mode
+    CHECK(what.find("label 5 at position 7 is outside [0, 3)") != std::string::npos);
   }
 }
 
