@@ -23,6 +23,7 @@
 #include "cuda/util/context.hpp"
 #endif
 
+#ifdef CORTADO_WITH_CUDA
 namespace cortado::test {
 namespace {
 
@@ -111,7 +112,6 @@ void require_same_training(Solver& graphed, const std::vector<float>& graph_loss
   }
 }
 
-#ifdef CORTADO_WITH_CUDA
 // cuDNN picks its algorithms by timing; deterministic ones keep both runs' sums alike.
 struct DeterministicScope {
   DeterministicScope() { gpu::set_deterministic(true); }
@@ -138,11 +138,8 @@ class LogCapture {
   std::ostringstream out_;
   std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
 };
-#endif
 
 }  // namespace
-
-#ifdef CORTADO_WITH_CUDA
 
 TEST_CASE("CUDA graph: LeNet's replayed training step matches eager launches over 20 iterations",
           "[gpu][cuda_graph]") {
@@ -340,6 +337,6 @@ TEST_CASE("CUDA graph: --no-cuda-graph (set_cuda_graph false) keeps eager launch
   CHECK(s.train_graph() == nullptr);
 }
 
-#endif  // CORTADO_WITH_CUDA
-
 }  // namespace cortado::test
+
+#endif  // CORTADO_WITH_CUDA
