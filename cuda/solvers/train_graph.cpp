@@ -174,11 +174,13 @@ bool TrainGraph::capture(int iter) {
   set_capture_mode(false);
   if (why.empty()) {
     cudaGraphExec_t exec = nullptr;
-    status = cudaGraphInstantiate(&exec, graph, 0);
+    // Auto-free: a library's allocation made during the capture (cuBLAS's workspace
+    // through cudaMallocAsync) must not block the next launch.
+    status = cudaGraphInstantiateWithFlags(&exec, graph, cudaGraphInstantiateFlagAutoFreeOnLaunch);
     if (status == cudaSuccess)
       exec_ = exec;
     else
-      why = std::string("cudaGraphInstantiate: ") + cudaGetErrorString(status);
+      why = std::string("cudaGraphInstantiateWithFlags: ") + cudaGetErrorString(status);
   }
   if (graph && cudaGraphDestroy(graph) != cudaSuccess) cudaGetLastError();
   if (!why.empty()) {

@@ -42,6 +42,22 @@ TEST_CASE("flags --deterministic and --tf32 parse as plain flags, off by default
   CHECK_THROWS_AS(parse({"--tf32", "extra"}), CLI::ParseError);
 }
 
+TEST_CASE("flag --no-cuda-graph parses as a plain flag, off by default", "[gpu][flags]") {
+  auto parse_graph = [](std::vector<std::string> args) {
+    CLI::App app("t");
+    bool no_cuda_graph = false;
+    add_cuda_graph_flag(app, no_cuda_graph);
+    args.insert(args.begin(), "t");
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    app.parse(static_cast<int>(argv.size()), argv.data());
+    return no_cuda_graph;
+  };
+  CHECK_FALSE(parse_graph({}));
+  CHECK(parse_graph({"--no-cuda-graph"}));
+  CHECK_THROWS_AS(parse_graph({"--no-cuda-graph", "extra"}), CLI::ParseError);
+}
+
 TEST_CASE("flags --deterministic and --tf32 leave the GPU settings alone on the CPU", "[gpu][flags]") {
 #ifdef CORTADO_WITH_CUDA
   gpu::set_tf32(false);
