@@ -49,6 +49,22 @@ TrainGraph::TrainGraph(Net& net, UpdateRule& rule, CudaGraphPlan plan)
   float* out = reinterpret_cast<float*>(device_);
   int* errors = reinterpret_cast<int*>(device_) + kErrorWords;
   const uint64_t* keys = reinterpret_cast<const uint64_t*>(device_ + in_offset_ + 8);
+  const auto& blobs = net_.blobs();
+  blob_diffs_.assign(blobs.size(), true);
+  for (size_t b = 0; b < blobs.size(); ++b) {
+    bool from_prefix = false, gets_diff = false;
+    for (int i = 0; i < layers_; ++i) {
+      const BlobVec& bottoms = net_.bottom_vecs()[i];
+      const BlobVec& tops = net_.top_vecs()[i];
+      for (size_t k = 0; k < tops.size(); ++k)
+        if (i < plan_.first_layer && tops[k] == blobs[b].get()) from_prefix = true;
+      for (size_t k = 0; k < bottoms.size(); ++k)
+        if (i >= plan_.first_layer && bottoms[k] == blobs[b].get() &&
+            net_.bottom_need_backward()[i][k])
+          gets_diff = true;
+    }
+    blob_diffs_[b] = !from_prefix || gets_diff;
+  }
   slots_.resize(layers_);
   for (int i = 0; i < layers_; ++i) {
     slots_[i].loss = out + kLossWord;
@@ -102,7 +118,8 @@ std::vector<const void*> TrainGraph::fingerprint() {
     fp.push_back(b.mutable_gpu_data());
     if (diff) fp.push_back(b.mutable_gpu_diff());
   };
-  for (const auto& b : net_.blobs()) add(*b, true);
+  const auto& blobs = net_.blobs();
+  for (size_t b = 0; b < blobs.size(); ++b) add(*blobs[b], blob_diffs_[b]);
   for (const auto& p : net_.params()) add(*p, true);
   for (const auto& h : rule_.history()) add(*h, false);
   fp.push_back(Context::get().workspace(0));

@@ -63,6 +63,9 @@ class TrainGraph {
   CudaGraphPlan plan_;
   int layers_ = 0;
   std::vector<GraphSlots> slots_;
+  // Per net blob: whether the graph may touch its diff (not so for the data layers' tops,
+  // unless a captured layer backpropagates into them), so no diff is allocated in vain.
+  std::vector<bool> blob_diffs_;
   // Device: [out: loss, clip scale, clip norm, errors per layer][in: rate factor, pad,
   // keys per layer][scratch: layer loss][clip scratch]; host mirrors (page-locked).
   char* device_ = nullptr;
