@@ -96,8 +96,9 @@ void bench_steps(const char* name, Solver& solver, int steps) {
 }
 
 void bench_synthetic(const char* name, const std::string& file, int batch, int classes,
-                     int steps) {
+                     int steps, bool cuda_graph = true) {
   Solver solver(sgd(synthetic_net(file, batch)));
+  solver.set_cuda_graph(cuda_graph);  // on by default: the step replayed from a CUDA graph
   solver.set_mode(Mode::gpu);
   fill_inputs(solver.net(), classes);
   bench_steps(name, solver, steps);
@@ -111,6 +112,8 @@ TEST_CASE("GPU benchmark: LeNet and CaffeNet training steps", "[.gpunets]") {
 #ifdef CORTADO_WITH_CUDA
   gpu::set_tf32(false);
   bench_synthetic("lenet_b64_step", "lenet_time.prototxt", 64, 10, 200);
+  // The same with every kernel launched eagerly (--no-cuda-graph), for the graph's gain.
+  bench_synthetic("lenet_b64_eager_step", "lenet_time.prototxt", 64, 10, 200, false);
   bench_synthetic("caffenet_b256_step", "caffenet_time.prototxt", 256, 1000, 10);
   gpu::set_tf32(true);
   bench_synthetic("caffenet_b256_tf32_step", "caffenet_time.prototxt", 256, 1000, 10);
