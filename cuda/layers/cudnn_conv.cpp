@@ -24,7 +24,7 @@ std::string dims(int a, int b, int c, int d) {
 
 // The first (fastest) of cudnnFind's results that can run here: it succeeded, in
 // FP32 math, with a workspace (asked again for our descriptor, whose math type is
-// FMA) within `limit`, and deterministic if asked. cudnnFind times each algorithm in
+// FMA, or default with `tf32`) within `limit`, and deterministic if asked. cudnnFind times each algorithm in
 // the descriptor's math type and in default math; an entry in default math is taken
 // only where no FMA entry qualifies (its timing may have used TF32; ours will not).
 // With `tf32` (the descriptor in default math, which lets FP32 use TF32 tensor cores
