@@ -22,17 +22,9 @@ class BatchNormLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
-#ifdef CORTADO_WITH_CUDA
- public:
-  bool has_gpu_kernels() const override { return true; }
-  bool graph_safe() const override { return true; }  // device work only
-
- protected:
   // cuda/layers/batch_norm.cu
-  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
-  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override;
-
+  CORTADO_GPU_LAYER
+#ifdef CORTADO_WITH_CUDA
  private:
   // Per channel, on the device: row 0 the mean, row 1 the standard deviation
   // (of the last forward); rows 2 and 3 backward's means of dy and of dy * y.

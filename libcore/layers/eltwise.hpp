@@ -19,17 +19,9 @@ class EltwiseLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
-#ifdef CORTADO_WITH_CUDA
- public:
-  bool has_gpu_kernels() const override { return true; }
-  bool graph_safe() const override { return true; }  // device work only
-
- protected:
   // cuda/layers/eltwise.cu
-  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
-  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override;
-
+  CORTADO_GPU_LAYER
+#ifdef CORTADO_WITH_CUDA
  private:
   Blob max_winner_gpu_;  // MAX on the GPU: which bottom won each element (as a float)
 #endif

@@ -13,6 +13,24 @@
 #include "blob/blob.hpp"
 #include "caffe.pb.h"
 
+// A layer with its own device code (cuda/layers/<layer>.cu) says so with this line
+// at the end of its class: GPU forward and backward, has_gpu_kernels() and
+// graph_safe() true (device work only, no host reads: a training step through it
+// can be replayed from a CUDA graph). Expands to nothing in a build without CUDA.
+#ifdef CORTADO_WITH_CUDA
+#define CORTADO_GPU_LAYER                                                         \
+ public:                                                                          \
+  bool has_gpu_kernels() const override { return true; }                         \
+  bool graph_safe() const override { return true; }                              \
+                                                                                  \
+ protected:                                                                       \
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;          \
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down, \
+                    const BlobVec& bottom) override;
+#else
+#define CORTADO_GPU_LAYER
+#endif
+
 namespace cortado {
 
 using BlobVec = std::vector<Blob*>;

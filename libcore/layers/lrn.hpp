@@ -22,17 +22,9 @@ class LRNLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
-#ifdef CORTADO_WITH_CUDA
- public:
-  bool has_gpu_kernels() const override { return true; }
-  bool graph_safe() const override { return true; }  // device work only
-
- protected:
   // cuda/layers/lrn.cu
-  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
-  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override;
-
+  CORTADO_GPU_LAYER
+#ifdef CORTADO_WITH_CUDA
  private:
   Blob ratio_gpu_;  // WITHIN_CHANNEL backward: dy * y / scale, summed over windows
 #endif

@@ -17,17 +17,8 @@ class PReLULayer : public NeuronLayer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
-#ifdef CORTADO_WITH_CUDA
- public:
-  bool has_gpu_kernels() const override { return true; }
-  bool graph_safe() const override { return true; }  // device work only
-
- protected:
   // cuda/layers/prelu.cu
-  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
-  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override;
-#endif
+  CORTADO_GPU_LAYER
 
  private:
   int channel_of(int i, int dim, int channels) const {

@@ -25,17 +25,9 @@ class SigmoidCrossEntropyLossLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
-#ifdef CORTADO_WITH_CUDA
- public:
-  bool has_gpu_kernels() const override { return true; }
-  bool graph_safe() const override { return true; }  // device work only
-
- protected:
   // cuda/layers/sigmoid_cross_entropy_loss.cu
-  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
-  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
-                    const BlobVec& bottom) override;
-
+  CORTADO_GPU_LAYER
+#ifdef CORTADO_WITH_CUDA
  private:
   Blob normalizer_gpu_;  // forward's normalizer, on the device for backward
 #endif
