@@ -25,6 +25,7 @@
 #include "net/net.hpp"
 #include "solvers/solver.hpp"
 #include "support/tool_runner.hpp"
+#include "test_nets.hpp"
 #include "util/proto_io.hpp"
 #endif
 
@@ -32,15 +33,6 @@ namespace cortado::test {
 
 #ifdef CORTADO_WITH_CUDA
 namespace {
-
-caffe::NetParameter read_net(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  caffe::NetParameter net;
-  parse_text_proto(s.str(), path, net);
-  return net;
-}
 
 // The `time` nets (Input layer: data + label) with the batch set to `batch`.
 caffe::NetParameter synthetic_net(const std::string& file, int batch) {
@@ -120,11 +112,7 @@ TEST_CASE("GPU benchmark: LeNet and CaffeNet training steps", "[.gpunets]") {
   gpu::set_tf32(false);
 
   // LeNet from the LMDB (Data layer, device transform) with the same layers and batch.
-  caffe::NetParameter net = read_net(testdata("solvers/lenet_train_test.prototxt"));
-  for (auto& layer : *net.mutable_layer())
-    if (layer.type() == "Data")
-      layer.mutable_data_param()->set_source(testdata("lmdb/" + layer.data_param().source()));
-  caffe::SolverParameter param = sgd(net);
+  caffe::SolverParameter param = sgd(lenet());
   param.clear_test_iter();
   param.clear_test_interval();
   Solver solver(param);

@@ -14,6 +14,7 @@
 #include "net/net.hpp"
 #include "solvers/solver.hpp"
 #include "support/tool_runner.hpp"
+#include "test_nets.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/proto_io.hpp"
@@ -26,23 +27,6 @@
 #ifdef CORTADO_WITH_CUDA
 namespace cortado::test {
 namespace {
-
-std::string file_text(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-caffe::NetParameter lenet() {
-  caffe::NetParameter net;
-  parse_text_proto(file_text(testdata("solvers/lenet_train_test.prototxt")),
-                   "lenet_train_test.prototxt", net);
-  for (auto& layer : *net.mutable_layer())
-    if (layer.type() == "Data")
-      layer.mutable_data_param()->set_source(testdata("lmdb/" + layer.data_param().source()));
-  return net;
-}
 
 // A small MLP on the same data, with Dropout.
 caffe::NetParameter mlp_with_dropout() {

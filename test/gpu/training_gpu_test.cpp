@@ -12,29 +12,11 @@
 #include "net/net.hpp"
 #include "solvers/solver.hpp"
 #include "support/tool_runner.hpp"
+#include "test_nets.hpp"
 #include "util/proto_io.hpp"
 
 namespace cortado::test {
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The solver tests' LeNet with its LMDB sources made absolute, so that it runs
-// from any working folder.
-caffe::NetParameter lenet() {
-  caffe::NetParameter net;
-  parse_text_proto(read_file(testdata("solvers/lenet_train_test.prototxt")),
-                   "lenet_train_test.prototxt", net);
-  for (auto& layer : *net.mutable_layer())
-    if (layer.type() == "Data")
-      layer.mutable_data_param()->set_source(testdata("lmdb/" + layer.data_param().source()));
-  return net;
-}
 
 // The golden LeNet settings; average_loss 1 makes smoothed_loss() the last loss.
 caffe::SolverParameter lenet_solver() {
