@@ -3,6 +3,9 @@
 // losses and weights to rounding; Dropout's masks follow the same keys; a failed
 // capture falls back to eager launches with a warning; a shape change captures again;
 // a bad label is raised after the replay as eager mode raises it.
+// util/log.hpp sets spdlog's compile-time level: it must come before any spdlog header.
+#include "util/log.hpp"
+
 #include <spdlog/sinks/ostream_sink.h>
 
 #include <cmath>
@@ -16,7 +19,6 @@
 #include "support/tool_runner.hpp"
 #include "test_nets.hpp"
 #include "util/error.hpp"
-#include "util/log.hpp"
 #include "util/proto_io.hpp"
 
 #ifdef CORTADO_WITH_CUDA
