@@ -5,7 +5,7 @@
 // a bad label is raised after the replay as eager mode raises it.
 // util/log.hpp sets spdlog's compile-time level: it must come before any spdlog header.
 #include "util/log.hpp"
-
+// (a separate block, so that include sorting keeps the order)
 #include <spdlog/sinks/ostream_sink.h>
 
 #include <cmath>
@@ -53,32 +53,6 @@ caffe::NetParameter mlp_with_dropout() {
   net.mutable_layer(0)->mutable_data_param()->set_source(
       testdata("lmdb/fashion_mnist_train1000_lmdb"));
   return net;
-}
-
-caffe::SolverParameter solver_for(const caffe::NetParameter& net) {
-  caffe::SolverParameter s;
-  *s.mutable_net_param() = net;
-  s.set_base_lr(0.01f);
-  s.set_momentum(0.9f);
-  s.set_weight_decay(0.0005f);
-  s.set_lr_policy("inv");
-  s.set_gamma(0.0001f);
-  s.set_power(0.75f);
-  s.set_max_iter(1000);
-  s.set_display(0);
-  s.set_average_loss(1);
-  s.set_snapshot_after_train(false);
-  s.set_random_seed(1701);
-  return s;
-}
-
-std::vector<float> train_losses(Solver& solver, int iters) {
-  std::vector<float> losses;
-  for (int i = 0; i < iters; ++i) {
-    solver.step(1);
-    losses.push_back(solver.smoothed_loss());
-  }
-  return losses;
 }
 
 void require_same_training(Solver& graphed, const std::vector<float>& graph_losses, Solver& eager,
@@ -132,13 +106,13 @@ TEST_CASE("CUDA graph: LeNet's replayed training step matches eager launches ove
   SKIP_WITHOUT_GPU();
   DeterministicScope deterministic;
   constexpr int kIters = 20;
-  Solver eager(solver_for(lenet()));
+  Solver eager(golden_solver(lenet(), 1000));
   eager.set_cuda_graph(false);
   eager.set_mode(Mode::gpu);
   const auto eager_losses = train_losses(eager, kIters);
   CHECK(eager.train_graph() == nullptr);
 
-  Solver graphed(solver_for(lenet()));
+  Solver graphed(golden_solver(lenet(), 1000));
   graphed.set_mode(Mode::gpu);
   const auto graph_losses = train_losses(graphed, kIters);
   REQUIRE(graphed.train_graph() != nullptr);
@@ -152,7 +126,7 @@ TEST_CASE("CUDA graph: Dropout masks, Adam and on-device gradient clipping match
           "[gpu][cuda_graph]") {
   SKIP_WITHOUT_GPU();
   constexpr int kIters = 20;
-  caffe::SolverParameter s = solver_for(mlp_with_dropout());
+  caffe::SolverParameter s = golden_solver(mlp_with_dropout(), 1000);
   s.set_type("Adam");
   s.set_base_lr(0.002f);
   s.set_momentum(0.9f);
@@ -182,12 +156,12 @@ TEST_CASE("CUDA graph: a failed capture falls back to eager launches with one wa
           "[gpu][cuda_graph]") {
   SKIP_WITHOUT_GPU();
   constexpr int kIters = 12;
-  Solver eager(solver_for(mlp_with_dropout()));
+  Solver eager(golden_solver(mlp_with_dropout(), 1000));
   eager.set_cuda_graph(false);
   eager.set_mode(Mode::gpu);
   const auto eager_losses = train_losses(eager, kIters);
 
-  Solver graphed(solver_for(mlp_with_dropout()));
+  Solver graphed(golden_solver(mlp_with_dropout(), 1000));
   graphed.set_mode(Mode::gpu);
   LogCapture log;
   std::vector<float> graph_losses = train_losses(graphed, 1);
@@ -222,7 +196,7 @@ caffe::SolverParameter input_solver(bool with_accuracy = false) {
     layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "label" top: "loss" })";
   caffe::NetParameter net;
   parse_text_proto(head + (with_accuracy ? accuracy : "") + loss, "fed", net);
-  return solver_for(net);
+  return golden_solver(net, 1000);
 }
 
 void feed(Solver& s, int batch, int step, int bad_label = -1) {

@@ -8,6 +8,7 @@
 #include "gpu_test_util.hpp"
 #include "layers/registry.hpp"
 #include "support/gradient_checker.hpp"
+#include "support/reseeded_layer.hpp"
 #include "util/proto_io.hpp"
 #include "util/rng.hpp"
 
@@ -25,32 +26,6 @@ std::unique_ptr<Layer> gpu_dropout(const std::string& param) {
 
 std::vector<float> data_of(const Blob& b) { return {b.data(), b.data() + b.count()}; }
 std::vector<float> diff_of(const Blob& b) { return {b.diff(), b.diff() + b.count()}; }
-
-// Re-seeds the global RNG before every forward, so that the numeric checker sees
-// one mask throughout (as the CPU test does).
-class Reseeded : public Layer {
- public:
-  explicit Reseeded(std::unique_ptr<Layer> inner)
-      : Layer(inner->layer_param()), inner_(std::move(inner)) {}
-  const char* type() const override { return inner_->type(); }
-  void layer_setup(const BlobVec& bottom, const BlobVec& top) override {
-    inner_->setup(bottom, top);
-  }
-  void reshape(const BlobVec& bottom, const BlobVec& top) override { inner_->reshape(bottom, top); }
-
- protected:
-  void forward_cpu(const BlobVec& bottom, const BlobVec& top) override {
-    seed_global_rng(99);
-    inner_->forward(bottom, top);
-  }
-  void backward_cpu(const BlobVec& top, const std::vector<bool>& down,
-                    const BlobVec& bottom) override {
-    inner_->backward(top, down, bottom);
-  }
-
- private:
-  std::unique_ptr<Layer> inner_;
-};
 
 }  // namespace
 

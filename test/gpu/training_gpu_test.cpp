@@ -16,43 +16,14 @@
 #include "util/proto_io.hpp"
 
 namespace cortado::test {
-namespace {
-
-// The golden LeNet settings; average_loss 1 makes smoothed_loss() the last loss.
-caffe::SolverParameter lenet_solver() {
-  caffe::SolverParameter s;
-  *s.mutable_net_param() = lenet();
-  s.set_base_lr(0.01f);
-  s.set_momentum(0.9f);
-  s.set_weight_decay(0.0005f);
-  s.set_lr_policy("inv");
-  s.set_gamma(0.0001f);
-  s.set_power(0.75f);
-  s.set_max_iter(100);
-  s.set_display(0);
-  s.set_average_loss(1);
-  s.set_snapshot_after_train(false);
-  s.set_random_seed(1701);
-  return s;
-}
-
-std::vector<float> train_losses(Solver& solver, int iters) {
-  std::vector<float> losses;
-  for (int i = 0; i < iters; ++i) {
-    solver.step(1);
-    losses.push_back(solver.smoothed_loss());
-  }
-  return losses;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("LeNet trained on the GPU follows the CPU run's losses", "[gpu][training]") {
   SKIP_WITHOUT_GPU();
   constexpr int kIters = 10;
-  Solver cpu(lenet_solver());
+  Solver cpu(golden_solver(lenet(), 100));
   const std::vector<float> cpu_losses = train_losses(cpu, kIters);
-  Solver gpu(lenet_solver());
+  Solver gpu(golden_solver(lenet(), 100));
   gpu.set_mode(Mode::gpu);
   const std::vector<float> gpu_losses = train_losses(gpu, kIters);
   for (int i = 0; i < kIters; ++i) {
@@ -82,7 +53,7 @@ TEST_CASE("LeNet trained on the GPU follows the CPU run's losses", "[gpu][traini
 TEST_CASE("train --gpu 0 trains LeNet on the GPU", "[gpu][training][tools]") {
   SKIP_WITHOUT_GPU();
   const std::string dir = temp_dir("train_gpu");
-  caffe::SolverParameter s = lenet_solver();
+  caffe::SolverParameter s = golden_solver(lenet(), 100);
   s.clear_net_param();
   s.set_net(dir + "/lenet.prototxt");
   write_text_proto(dir + "/lenet.prototxt", lenet());

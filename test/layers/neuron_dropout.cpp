@@ -1,36 +1,11 @@
 // Dropout and the global RNG it draws from.
 #include "neuron_structural_util.hpp"
+#include "support/reseeded_layer.hpp"
 #include "util/rng.hpp"
 
 namespace cortado::test {
 
 namespace {
-
-// Re-seeds the global RNG before every forward, so that the numeric gradient
-// checker sees the same mask on every pass (Caffe's checker does the same).
-class Reseeded : public Layer {
- public:
-  explicit Reseeded(std::unique_ptr<Layer> inner)
-      : Layer(inner->layer_param()), inner_(std::move(inner)) {}
-  const char* type() const override { return inner_->type(); }
-  void layer_setup(const BlobVec& bottom, const BlobVec& top) override {
-    inner_->setup(bottom, top);
-  }
-  void reshape(const BlobVec& bottom, const BlobVec& top) override { inner_->reshape(bottom, top); }
-
- protected:
-  void forward_cpu(const BlobVec& bottom, const BlobVec& top) override {
-    seed_global_rng(99);
-    inner_->forward(bottom, top);
-  }
-  void backward_cpu(const BlobVec& top, const std::vector<bool>& down,
-                    const BlobVec& bottom) override {
-    inner_->backward(top, down, bottom);
-  }
-
- private:
-  std::unique_ptr<Layer> inner_;
-};
 
 std::string dropout(const char* phase, const std::string& extra = "") {
   return std::string("type: 'Dropout' phase: ") + phase + " dropout_param { " + extra + " }";
@@ -101,8 +76,7 @@ TEST_CASE("Dropout masks repeat under the same seed", "[layers][dropout]") {
   REQUIRE(values(y1) != values(y2));
 }
 
-TEST_CASE("Dropout gradient matches numeric differences under a fixed mask",
-          "[layers][dropout]") {
+TEST_CASE("Dropout gradient matches numeric differences under a fixed mask", "[layers][dropout]") {
   for (const char* phase : {"TRAIN", "TEST"}) {
     Blob x({2, 3, 2, 3}), y;
     fill_gaussian(x, 0.f, 1.f, 1701);
