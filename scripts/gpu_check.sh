@@ -21,7 +21,8 @@
 #   test_layers, runs test_gpu (its GPU tests must run, not skip), the same under
 #   compute-sanitizer when present, test_layers without the image-codec tests, the GPU
 #   benchmarks and their PyTorch peers (scripts/gpu_bench_torch.py for kernels,
-#   scripts/gpu_bench_nets_torch.py for LeNet/CaffeNet training steps), LeNet trained
+#   scripts/gpu_bench_nets_torch.py for LeNet/CaffeNet training steps), per-layer
+#   times of LeNet and CaffeNet b256 (`time --gpu 0`, into bench.txt), LeNet trained
 #   1000 iterations on the GPU and the CPU (scripts/check_lenet_training.sh --gpu 0:
 #   accuracies within half a point), and prints a short table last (optional steps
 #   give way after 5.5 minutes).
@@ -447,7 +448,7 @@ gpu_run() {
   set_cmake_args "$deps"
   echo "cmake ${cmake_args[*]}" >>"$logs/environment.txt"
   if run_step configure configure.log 180 cmake -S "$root" -B "$build" "${cmake_args[@]}" &&
-     run_step build build.log 420 cmake --build "$build" -j "$jobs" --target test_gpu test_layers train; then
+     run_step build build.log 420 cmake --build "$build" -j "$jobs" --target test_gpu test_layers train time; then
     run_step test_gpu test_gpu.log 120 "$build/bin/test_gpu" || true
     check_no_skips
     if [ "$bench" = 1 ]; then
@@ -456,6 +457,13 @@ gpu_run() {
         run_step "bench nets torch" bench_nets_torch.txt 150 \
           python3 "$root/scripts/gpu_bench_nets_torch.py" || true
       fi
+      # Where the step's time goes: `time --gpu 0` per layer (each layer waited for).
+      sed -e 's/dim: 16 dim: 3/dim: 256 dim: 3/' -e 's/shape { dim: 16 }/shape { dim: 256 }/' \
+        "$root/testdata/nets/caffenet_time.prototxt" >"$logs/caffenet_b256_time.prototxt"
+      if_time "time per layer" bench_time_layers.txt 120 sh -c "
+        '$build/bin/time' --model '$root/testdata/nets/lenet_time.prototxt' --gpu 0 --iterations 100 &&
+        '$build/bin/time' --model '$logs/caffenet_b256_time.prototxt' --gpu 0 --iterations 5 &&
+        '$build/bin/time' --model '$logs/caffenet_b256_time.prototxt' --gpu 0 --iterations 5 --tf32"
     fi
     local fashion="$root/third_party_cache/fashion_mnist_lmdb.tar.gz"
     if [ -f "$fashion" ]; then

@@ -8,10 +8,10 @@
 #include "net/net.hpp"
 #include "net/state_rules.hpp"
 #include "solvers/training_run.hpp"
-#include "util/error.hpp"
-#include "util/log.hpp"
 #include "util/device.hpp"
+#include "util/error.hpp"
 #include "util/gpu_flags.hpp"
+#include "util/log.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -69,6 +69,10 @@ int run(const Flags& f) {
   LOG_INFO("Performing Backward");
   net->backward();
 
+  // GPU kernels run asynchronously: each timing waits for the device, as Caffe's GPU
+  // timer does with its CUDA events, so that a layer's time is its kernels' time.
+  const auto sync = [&device] { cortado::wait_for_device(device); };
+  sync();
   const auto& layers = net->layers();
   const size_t n = layers.size();
   std::vector<double> fwd_ms(n, 0.0), bwd_ms(n, 0.0);
@@ -81,6 +85,7 @@ int run(const Flags& f) {
     for (size_t i = 0; i < n; ++i) {
       const auto t = Clock::now();
       layers[i]->forward(net->bottom_vecs()[i], net->top_vecs()[i]);
+      sync();
       fwd_ms[i] += ms_since(t);
     }
     forward_total += ms_since(iter_start);
@@ -91,6 +96,7 @@ int run(const Flags& f) {
       const auto t = Clock::now();
       layers[i]->backward(net->top_vecs()[i], net->bottom_need_backward()[i],
                           net->bottom_vecs()[i]);
+      sync();
       bwd_ms[i] += ms_since(t);
     }
     backward_total += ms_since(back_start);

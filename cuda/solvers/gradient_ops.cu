@@ -1,6 +1,7 @@
 #include <cuda_runtime_api.h>
 
 #include "cuda/solvers/gradient_ops.hpp"
+#include "cuda/solvers/slot_table.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
@@ -11,6 +12,16 @@ namespace {
 // Blocks of the first reduction pass; a fixed cap keeps the partial count (and so
 // the summation order) a function of n alone.
 constexpr int kMaxPartials = 1024;
+
+// 16-byte slots: 128 of them keep the kernel argument near 2.5 KB.
+constexpr int kMaxZeroSlots = 128;
+using ZeroTable = SlotTable<DeviceArray, kMaxZeroSlots>;
+
+__global__ void zero_kernel(ZeroTable table) {
+  const SlotSpan span = slot_span(table, blockIdx.x, threadIdx.x, blockDim.x);
+  const DeviceArray& a = table.slot[span.slot];
+  for (int64_t i = span.first; i < a.count; i += span.stride) a.data[i] = 0.f;
+}
 
 __global__ void scale_kernel(int64_t n, float* x, float s) {
   CORTADO_KERNEL_LOOP(i, n) { x[i] *= s; }
@@ -72,6 +83,14 @@ void set_zero(int n, float* x) {
   Context& ctx = Context::get();
   check(cudaMemsetAsync(x, 0, static_cast<size_t>(n) * sizeof(float), ctx.stream()),
         "cudaMemsetAsync");
+}
+
+void set_zero(const std::vector<DeviceArray>& arrays) {
+  cudaStream_t stream = Context::get().stream();
+  for_each_slot_table<kMaxZeroSlots>(arrays, [&](const ZeroTable& table, int blocks) {
+    zero_kernel<<<blocks, kThreads, 0, stream>>>(table);
+    check_launch("set_zero");
+  });
 }
 
 void scale(int n, float* x, float s) {

@@ -3,6 +3,7 @@
 // zeroing before a pass, scaling (clip_gradients on frozen parameters), and the
 // sums of squares behind clip_gradients' global L2 norm.
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -10,6 +11,12 @@ namespace cortado::gpu {
 
 // x[0, n) = 0, queued on the context's stream.
 void set_zero(int n, float* x);
+// Every array zeroed by one launch (per 128 arrays): a net's param diffs before a pass.
+struct DeviceArray {
+  float* data;
+  int64_t count;
+};
+void set_zero(const std::vector<DeviceArray>& arrays);
 // x[0, n) *= s.
 void scale(int n, float* x, float s);
 // For each (device array, count): the sum of its squares, accumulated in double

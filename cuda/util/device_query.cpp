@@ -36,4 +36,8 @@ void select_device(int id) {
   Context::get();
 }
 
+void wait_for_stream() {
+  check(cudaStreamSynchronize(Context::get().stream()), "waiting for the GPU");
+}
+
 }  // namespace cortado::gpu

@@ -25,8 +25,12 @@ float Net::forward_from_to(int start, int end) {
   return loss;
 }
 
-float Net::forward() { return layers_.empty() ? 0.f : forward_from_to(0, static_cast<int>(layers_.size()) - 1); }
-float Net::forward_from(int start) { return forward_from_to(start, static_cast<int>(layers_.size()) - 1); }
+float Net::forward() {
+  return layers_.empty() ? 0.f : forward_from_to(0, static_cast<int>(layers_.size()) - 1);
+}
+float Net::forward_from(int start) {
+  return forward_from_to(start, static_cast<int>(layers_.size()) - 1);
+}
 float Net::forward_to(int end) { return forward_from_to(0, end); }
 
 void Net::backward_from_to(int start, int end) {
@@ -57,8 +61,9 @@ void Net::backward() {
     sumsq_data += params_[i]->sumsq_data();
     sumsq_diff += params_[i]->sumsq_diff();
   }
-  LOG_ERROR("    [Backward] All net params (data, diff): L1 norm = ({:g}, {:g}); L2 norm = ({:g}, {:g})",
-            asum_data, asum_diff, std::sqrt(sumsq_data), std::sqrt(sumsq_diff));
+  LOG_ERROR(
+      "    [Backward] All net params (data, diff): L1 norm = ({:g}, {:g}); L2 norm = ({:g}, {:g})",
+      asum_data, asum_diff, std::sqrt(sumsq_data), std::sqrt(sumsq_diff));
 }
 
 float Net::forward_backward() {
@@ -79,8 +84,13 @@ void Net::clear_param_diffs() {
 #ifdef CORTADO_WITH_CUDA
   // On the GPU the diffs are zeroed where backward will accumulate into them,
   // rather than on the host (which would copy them there and back every iteration).
+  // One launch for all of them: a small net's iteration is bound by launches.
   if (mode_ == Mode::gpu) {
-    for (Blob* b : learnable_params_) gpu::set_zero(b->count(), b->mutable_gpu_diff());
+    std::vector<gpu::DeviceArray> diffs;
+    diffs.reserve(learnable_params_.size());
+    for (Blob* b : learnable_params_)
+      if (b->count() > 0) diffs.push_back({b->mutable_gpu_diff(), b->count()});
+    gpu::set_zero(diffs);
     return;
   }
 #endif

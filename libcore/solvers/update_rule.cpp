@@ -102,12 +102,13 @@ void UpdateRule::regularize(int id) {
 
 #ifdef CORTADO_WITH_CUDA
 // apply() on the device: the clip norm is the one value read back; every other
-// step (iter_size, decay, the rule, data -= diff) is in the rule's fused kernel.
+// step (iter_size, decay, the rule, data -= diff) is in the fused kernel, one launch
+// for all parameters.
 void UpdateRule::apply_gpu(float rate, int iter) {
   gpu::DiffPrep prep;
-  if (graph_.rate) {
+  const bool graph = graph_.rate != nullptr;
+  if (graph) {
     // Graph mode: the rate and the clip scale come from device memory (see set_graph_scalars).
-    rate = 1.f;
     prep.rate_factor = graph_.rate;
     if (solver_.clip_gradients() >= 0) {
       std::vector<std::pair<const float*, int>> diffs;
@@ -120,7 +121,10 @@ void UpdateRule::apply_gpu(float rate, int iter) {
   }
   if (solver_.iter_size() != 1) prep.norm_scale = 1.f / solver_.iter_size();
   prep.l1 = solver_.regularization_type() == "L1";
-  for (int id = 0; id < static_cast<int>(params_.size()); ++id) {
+  const bool two_histories = history_sets() == 2;
+  std::vector<gpu::UpdateSlot> slots;
+  slots.reserve(params_.size());
+  for (size_t id = 0; id < params_.size(); ++id) {
     Blob& b = *params_[id].blob;
     if (params_[id].lr_mult == 0.f) {
       // The CPU clips frozen diffs too; they are not used, but tests compare them.
@@ -130,9 +134,19 @@ void UpdateRule::apply_gpu(float rate, int iter) {
         gpu::scale(b.count(), b.mutable_gpu_diff(), prep.clip_scale);
       continue;
     }
-    prep.decay = solver_.weight_decay() * params_[id].decay_mult;
-    update_gpu(id, rate * params_[id].lr_mult, iter, prep);
+    if (b.count() == 0) continue;
+    gpu::UpdateSlot slot;
+    slot.data = b.mutable_gpu_data();
+    slot.diff = b.mutable_gpu_diff();
+    slot.history = history_[id]->mutable_gpu_data();
+    if (two_histories) slot.history2 = history_[params_.size() + id]->mutable_gpu_data();
+    slot.count = b.count();
+    // Graph mode: the kernel multiplies the lr_mult by the device factor, rate_factor(rate).
+    slot.rate = graph ? params_[id].lr_mult : rate_factor(rate * params_[id].lr_mult, iter);
+    slot.decay = solver_.weight_decay() * params_[id].decay_mult;
+    slots.push_back(slot);
   }
+  gpu::update_params(slots, gpu_rule(), prep);
 }
 
 float UpdateRule::gpu_clip_scale() {

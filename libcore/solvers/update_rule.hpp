@@ -8,9 +8,9 @@
 //   then             data -= diff
 // A parameter with lr_mult 0 is frozen: it is skipped entirely, so its data
 // never changes, not even by a rounding error.
-// On the GPU (set_gpu) the same steps run on the device, each parameter's in one
-// fused kernel (cuda/solvers/update_kernels.hpp); only clip_gradients' norm comes
-// back to the host, once per update.
+// On the GPU (set_gpu) the same steps run on the device, fused into one kernel for
+// all parameters (cuda/solvers/update_kernels.hpp); only clip_gradients' norm comes
+// back to the host, once per update (not even that in CUDA graph mode).
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -24,7 +24,7 @@ namespace cortado {
 
 class Blob;
 namespace gpu {
-struct DiffPrep;
+struct UpdateRuleArgs;
 }
 
 class UpdateRule {
@@ -57,8 +57,9 @@ class UpdateRule {
     void* scratch = nullptr;
   };
   void set_graph_scalars(const GraphScalars& s) { graph_ = s; }
-  // What graph mode's device factor must hold for update number `iter` at `rate`
-  // (Adam: with its bias correction), the kernels' local rates being the lr_mults.
+  // The rate the update kernel applies for update number `iter` at `rate` (Adam: with
+  // its bias correction); graph mode's device factor, the kernels' rates being the
+  // lr_mults there.
   virtual float rate_factor(float rate, int /*iter*/) const { return rate; }
   size_t clip_scratch_bytes() const;
   // Graph mode's clipping, after a replay: Caffe's log line when the norm exceeded the clip.
@@ -73,9 +74,9 @@ class UpdateRule {
   // Turns params_[id]'s (regularized) diff into the value to subtract.
   virtual void compute_update_value(int id, float local_rate, int iter) = 0;
 #ifdef CORTADO_WITH_CUDA
-  // The same on the device, fused with the data update; `prep` holds the clip,
-  // iter_size and decay factors to apply to the diff first.
-  virtual void update_gpu(int id, float local_rate, int iter, const gpu::DiffPrep& prep) = 0;
+  // The same on the device: the rule's type and settings for the fused kernel
+  // (cuda/solvers/update_kernels.hpp), which also applies the data update.
+  virtual gpu::UpdateRuleArgs gpu_rule() const = 0;
 #endif
   virtual int history_sets() const { return 1; }
   void init_history();

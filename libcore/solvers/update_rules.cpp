@@ -33,10 +33,8 @@ class SgdRule : public UpdateRule {
     for (int i = 0, n = b.count(); i < n; ++i) g[i] = h[i] = r * g[i] + m * h[i];
   }
 #ifdef CORTADO_WITH_CUDA
-  void update_gpu(int id, float r, int, const gpu::DiffPrep& prep) override {
-    Blob& b = *params_[id].blob;
-    gpu::sgd_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
-                    history_[id]->mutable_gpu_data(), solver_.momentum(), r, prep);
+  gpu::UpdateRuleArgs gpu_rule() const override {
+    return {gpu::UpdateRuleArgs::Type::sgd, solver_.momentum()};
   }
 #endif
 };
@@ -60,10 +58,8 @@ class NesterovRule : public SgdRule {
     }
   }
 #ifdef CORTADO_WITH_CUDA
-  void update_gpu(int id, float r, int, const gpu::DiffPrep& prep) override {
-    Blob& b = *params_[id].blob;
-    gpu::nesterov_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
-                         history_[id]->mutable_gpu_data(), solver_.momentum(), r, prep);
+  gpu::UpdateRuleArgs gpu_rule() const override {
+    return {gpu::UpdateRuleArgs::Type::nesterov, solver_.momentum()};
   }
 #endif
 };
@@ -86,10 +82,10 @@ class AdaGradRule : public SgdRule {
     }
   }
 #ifdef CORTADO_WITH_CUDA
-  void update_gpu(int id, float r, int, const gpu::DiffPrep& prep) override {
-    Blob& b = *params_[id].blob;
-    gpu::adagrad_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
-                        history_[id]->mutable_gpu_data(), solver_.delta(), r, prep);
+  gpu::UpdateRuleArgs gpu_rule() const override {
+    gpu::UpdateRuleArgs args{gpu::UpdateRuleArgs::Type::adagrad};
+    args.delta = solver_.delta();
+    return args;
   }
 #endif
 };
@@ -112,11 +108,11 @@ class RmsPropRule : public SgdRule {
     }
   }
 #ifdef CORTADO_WITH_CUDA
-  void update_gpu(int id, float r, int, const gpu::DiffPrep& prep) override {
-    Blob& b = *params_[id].blob;
-    gpu::rmsprop_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
-                        history_[id]->mutable_gpu_data(), solver_.rms_decay(), solver_.delta(), r,
-                        prep);
+  gpu::UpdateRuleArgs gpu_rule() const override {
+    gpu::UpdateRuleArgs args{gpu::UpdateRuleArgs::Type::rmsprop};
+    args.delta = solver_.delta();
+    args.rms_decay = solver_.rms_decay();
+    return args;
   }
 #endif
 };
@@ -148,12 +144,10 @@ class AdaDeltaRule : public UpdateRule {
     }
   }
 #ifdef CORTADO_WITH_CUDA
-  void update_gpu(int id, float r, int, const gpu::DiffPrep& prep) override {
-    Blob& b = *params_[id].blob;
-    gpu::adadelta_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
-                         history_[id]->mutable_gpu_data(),
-                         history_[params_.size() + id]->mutable_gpu_data(), solver_.momentum(),
-                         solver_.delta(), r, prep);
+  gpu::UpdateRuleArgs gpu_rule() const override {
+    gpu::UpdateRuleArgs args{gpu::UpdateRuleArgs::Type::adadelta, solver_.momentum()};
+    args.delta = solver_.delta();
+    return args;
   }
 #endif
 };
@@ -184,16 +178,12 @@ class AdamRule : public UpdateRule {
     }
   }
 #ifdef CORTADO_WITH_CUDA
-  void update_gpu(int id, float r, int iter, const gpu::DiffPrep& prep) override {
-    Blob& b = *params_[id].blob;
-    gpu::adam_update(b.count(), b.mutable_gpu_data(), b.mutable_gpu_diff(),
-                     history_[id]->mutable_gpu_data(),
-                     history_[params_.size() + id]->mutable_gpu_data(), solver_.momentum(),
-                     solver_.momentum2(), solver_.delta(),
-                     prep.rate_factor ? r : adam_step(r, iter), prep);
+  gpu::UpdateRuleArgs gpu_rule() const override {
+    return {gpu::UpdateRuleArgs::Type::adam, solver_.momentum(), solver_.momentum2(),
+            solver_.delta()};
   }
 #endif
-  // Graph mode: the bias correction rides on the device factor.
+  // The bias correction rides on the kernel's rate (graph mode: on the device factor).
   float rate_factor(float rate, int iter) const override { return adam_step(rate, iter); }
 
  private:
@@ -212,12 +202,18 @@ class AdamRule : public UpdateRule {
 std::string solver_type_name(const caffe::SolverParameter& solver) {
   if (solver.has_type() || !solver.has_solver_type()) return solver.type();
   switch (solver.solver_type()) {
-    case caffe::SolverParameter::NESTEROV: return "Nesterov";
-    case caffe::SolverParameter::ADAGRAD: return "AdaGrad";
-    case caffe::SolverParameter::RMSPROP: return "RMSProp";
-    case caffe::SolverParameter::ADADELTA: return "AdaDelta";
-    case caffe::SolverParameter::ADAM: return "Adam";
-    default: return "SGD";
+    case caffe::SolverParameter::NESTEROV:
+      return "Nesterov";
+    case caffe::SolverParameter::ADAGRAD:
+      return "AdaGrad";
+    case caffe::SolverParameter::RMSPROP:
+      return "RMSProp";
+    case caffe::SolverParameter::ADADELTA:
+      return "AdaDelta";
+    case caffe::SolverParameter::ADAM:
+      return "Adam";
+    default:
+      return "SGD";
   }
 }
 

@@ -24,11 +24,12 @@ int first_requested_id(const std::string& flag) {
   bool digits = !first.empty() && first.size() < 9;
   for (char c : first) digits = digits && std::isdigit(static_cast<unsigned char>(c));
   if (!digits)
-    throw Error("--gpu", "expected a device id (0, 1, ...), a comma-separated list of ids or "
-                         "'all', got '" + flag + "'");
+    throw Error("--gpu",
+                "expected a device id (0, 1, ...), a comma-separated list of ids or "
+                "'all', got '" +
+                    flag + "'");
   if (first != flag)
-    LOG_INFO("--gpu {}: multi-GPU training is not implemented yet; using GPU {} only", flag,
-             first);
+    LOG_INFO("--gpu {}: multi-GPU training is not implemented yet; using GPU {} only", flag, first);
   return std::stoi(first);
 }
 
@@ -46,8 +47,7 @@ void check_id_exists(int id, const std::string& where) {
                            (why.empty() ? "" : ": " + why));
   if (id >= count)
     throw Error(where, "GPU " + std::to_string(id) + " does not exist: this machine has " +
-                           plural_devices(count) + " (ids 0 to " + std::to_string(count - 1) +
-                           ")");
+                           plural_devices(count) + " (ids 0 to " + std::to_string(count - 1) + ")");
 }
 #endif
 
@@ -70,8 +70,9 @@ DeviceChoice choose_device(const std::string& gpu_flag, bool solver_mode_gpu,
     return {true, id};
 #else
     (void)id;
-    throw Error("--gpu", "this Cortado was built without the CUDA backend; drop --gpu or "
-                         "rebuild with nvcc");
+    throw Error("--gpu",
+                "this Cortado was built without the CUDA backend; drop --gpu or "
+                "rebuild with nvcc");
 #endif
   }
   if (!solver_mode_gpu) return {};
@@ -86,8 +87,8 @@ DeviceChoice choose_device(const std::string& gpu_flag, bool solver_mode_gpu,
   }
 #ifdef CORTADO_WITH_CUDA
   if (solver_device_id < 0)
-    throw Error("solver device_id", "expected a device id >= 0, got " +
-                                        std::to_string(solver_device_id));
+    throw Error("solver device_id",
+                "expected a device id >= 0, got " + std::to_string(solver_device_id));
   check_id_exists(solver_device_id, "solver device_id");
 #endif
   return {true, solver_device_id};
@@ -106,8 +107,17 @@ void activate_device(const DeviceChoice& choice) {
   LOG_INFO("GPU {}: {}", choice.id, gpu::device_name(choice.id));
   // Layers without GPU kernels are named when a net goes to the GPU (Net::set_mode).
 #else
-  throw Error("--gpu", "this Cortado was built without the CUDA backend; drop --gpu or "
-                       "rebuild with nvcc");
+  throw Error("--gpu",
+              "this Cortado was built without the CUDA backend; drop --gpu or "
+              "rebuild with nvcc");
+#endif
+}
+
+void wait_for_device(const DeviceChoice& choice) {
+#ifdef CORTADO_WITH_CUDA
+  if (choice.gpu) gpu::wait_for_stream();
+#else
+  (void)choice;
 #endif
 }
 

@@ -6,11 +6,11 @@
 #include "gpu_test_util.hpp"
 
 #ifdef CORTADO_WITH_CUDA
+#include <cuda_runtime_api.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <functional>
-
-#include <cuda_runtime_api.h>
 
 #include "blob/blob.hpp"
 #include "cuda/layers/relu.hpp"
@@ -74,7 +74,14 @@ TEST_CASE("GPU benchmark: gemm, ReLU, SGD update", "[.gpubench]") {
   float* pw = w.mutable_gpu_data();
   float* pg = w.mutable_gpu_diff();
   float* ph = h.mutable_gpu_data();
-  bench("sgd_update_64M", [&] { gpu::sgd_update(n, pw, pg, ph, 0.9f, 0.01f); });
+  gpu::UpdateSlot slot;
+  slot.data = pw;
+  slot.diff = pg;
+  slot.history = ph;
+  slot.count = n;
+  slot.rate = 0.01f;
+  const gpu::UpdateRuleArgs sgd{gpu::UpdateRuleArgs::Type::sgd, 0.9f};
+  bench("sgd_update_64M", [&] { gpu::update_params({slot}, sgd); });
 #endif
 }
 

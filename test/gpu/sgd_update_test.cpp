@@ -31,8 +31,13 @@ TEST_CASE("SGD update kernel matches the CPU SGD rule", "[gpu][sgd]") {
     std::copy(grad.data(), grad.data() + n, w.mutable_diff());
     std::copy(grad.data(), grad.data() + n, gw.mutable_diff());
     rule->apply(rate, iter);
-    gpu::sgd_update(n, gw.mutable_gpu_data(), gw.mutable_gpu_diff(), history.mutable_gpu_data(),
-                    solver.momentum(), rate * lr_mult);
+    gpu::UpdateSlot slot;
+    slot.data = gw.mutable_gpu_data();
+    slot.diff = gw.mutable_gpu_diff();
+    slot.history = history.mutable_gpu_data();
+    slot.count = n;
+    slot.rate = rate * lr_mult;
+    gpu::update_params({slot}, {gpu::UpdateRuleArgs::Type::sgd, solver.momentum()});
     require_close(gw.data(), w.data(), n, 1e-6f);
     require_close(history.data(), rule->history()[0]->data(), n, 1e-6f);
     require_close(gw.diff(), w.diff(), n, 1e-6f);

@@ -33,10 +33,22 @@ const std::vector<ParamSpec> kParams = {
 
 using Blobs = std::vector<std::unique_ptr<Blob>>;
 
-std::vector<UpdateRule::Param> rule_params(const Blobs& blobs) {
+// More parameters than one launch's table holds (cuda/solvers/slot_table.cuh), of
+// sizes that end mid-block, fill a slot's whole run of blocks (> 1024 * 256), or are
+// empty, with a frozen one among them.
+std::vector<ParamSpec> many_params() {
+  const int sizes[] = {1, 257, 3, 300000, 0, 1000, 31};
+  std::vector<ParamSpec> out;
+  for (int i = 0; i < 100; ++i)
+    out.push_back({{sizes[i % 7]}, i == 50 ? 0.f : 0.5f + 0.25f * (i % 4), (i % 3) * 0.5f});
+  return out;
+}
+
+std::vector<UpdateRule::Param> rule_params(const Blobs& blobs,
+                                           const std::vector<ParamSpec>& specs) {
   std::vector<UpdateRule::Param> out;
   for (size_t i = 0; i < blobs.size(); ++i)
-    out.push_back({blobs[i].get(), kParams[i].lr_mult, kParams[i].decay_mult});
+    out.push_back({blobs[i].get(), specs[i].lr_mult, specs[i].decay_mult});
   return out;
 }
 
@@ -46,24 +58,25 @@ void copy_data(const Blob& from, Blob& to) {
 
 // `fields` is SolverParameter text; runs `steps` updates on both backends and
 // compares data, diff (the update value) and every history blob after each.
-void check_update_parity(const std::string& fields, int steps = 4) {
-  INFO("solver: " << fields);
+void check_update_parity(const std::string& fields, int steps = 4,
+                         const std::vector<ParamSpec>& specs = kParams) {
+  INFO("solver: " << fields << " (" << specs.size() << " parameters)");
   caffe::SolverParameter solver;
   parse_text_proto(fields, "solver", solver);
   Blobs cpu, gpu;
-  for (size_t i = 0; i < kParams.size(); ++i) {
-    cpu.push_back(std::make_unique<Blob>(kParams[i].shape));
-    gpu.push_back(std::make_unique<Blob>(kParams[i].shape));
+  for (size_t i = 0; i < specs.size(); ++i) {
+    cpu.push_back(std::make_unique<Blob>(specs[i].shape));
+    gpu.push_back(std::make_unique<Blob>(specs[i].shape));
     fill_gaussian(*cpu[i], 0.f, 1.f, 11 + static_cast<unsigned>(i));
     copy_data(*cpu[i], *gpu[i]);
   }
-  auto cpu_rule = make_update_rule(solver, rule_params(cpu));
-  auto gpu_rule = make_update_rule(solver, rule_params(gpu));
+  auto cpu_rule = make_update_rule(solver, rule_params(cpu, specs));
+  auto gpu_rule = make_update_rule(solver, rule_params(gpu, specs));
   gpu_rule->set_gpu(true);
   for (int iter = 0; iter < steps; ++iter) {
     INFO("update " << iter);
-    for (size_t i = 0; i < kParams.size(); ++i) {
-      Blob grad(kParams[i].shape);
+    for (size_t i = 0; i < specs.size(); ++i) {
+      Blob grad(specs[i].shape);
       fill_gaussian(grad, 0.f, 1.f,
                     100 + 10 * static_cast<unsigned>(iter) + static_cast<unsigned>(i));
       std::copy(grad.data(), grad.data() + grad.count(), cpu[i]->mutable_diff());
@@ -72,7 +85,7 @@ void check_update_parity(const std::string& fields, int steps = 4) {
     const float rate = 0.01f * static_cast<float>(iter + 1);
     cpu_rule->apply(rate, iter);
     gpu_rule->apply(rate, iter);
-    for (size_t i = 0; i < kParams.size(); ++i) {
+    for (size_t i = 0; i < specs.size(); ++i) {
       INFO("param " << i << " (" << cpu[i]->shape_string() << ")");
       require_close(gpu[i]->data(), cpu[i]->data(), cpu[i]->count(), 1e-5f);
       require_close(gpu[i]->diff(), cpu[i]->diff(), cpu[i]->count(), 1e-5f);
@@ -146,6 +159,17 @@ TEST_CASE("Adam update on the GPU matches the CPU", "[gpu][solver_update]") {
 #endif
 }
 
+TEST_CASE("GPU update of 100 parameters in few launches matches the CPU", "[gpu][solver_update]") {
+  SKIP_WITHOUT_GPU();
+#ifdef CORTADO_WITH_CUDA
+  check_update_parity("type: \"SGD\" momentum: 0.9 weight_decay: 0.005", 2, many_params());
+  check_update_parity("type: \"AdaDelta\" momentum: 0.95 delta: 1e-6 clip_gradients: 10", 2,
+                      many_params());
+  check_update_parity("type: \"Adam\" momentum: 0.9 momentum2: 0.999 delta: 1e-8", 2,
+                      many_params());
+#endif
+}
+
 TEST_CASE("GPU sums of squares match the CPU's, also for empty and large arrays",
           "[gpu][solver_update]") {
   SKIP_WITHOUT_GPU();
@@ -178,6 +202,16 @@ TEST_CASE("GPU sums of squares match the CPU's, also for empty and large arrays"
   require_close(x.data(), want.data(), x.count(), 0.f);
   gpu::set_zero(x.count(), x.mutable_gpu_data());
   CHECK(x.asum_data() == 0.f);
+
+  // Many arrays in one call (more than one launch's table), the empty one skipped.
+  std::vector<gpu::DeviceArray> many;
+  for (int i = 0; i < 300; ++i) {
+    Blob& b = *blobs[i % blobs.size()];
+    fill_gaussian(b, 1.f, 1.f, 40 + static_cast<unsigned>(i));
+    many.push_back({b.mutable_gpu_data(), b.count()});
+  }
+  gpu::set_zero(many);
+  for (auto& b : blobs) CHECK(b->asum_data() == 0.f);
 #endif
 }
 
