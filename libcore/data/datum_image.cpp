@@ -8,6 +8,7 @@
 
 #include "caffe.pb.h"
 #include "data/png_fast.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace cortado {
@@ -39,8 +40,7 @@ cv::Mat decode_image(std::string_view bytes, int flags, const std::string& where
   cv::Mat img;
   const bool fast_flags = flags == cv::IMREAD_COLOR || flags == cv::IMREAD_GRAYSCALE;
   if (fast_flags && decode_png_fast(bytes, flags == cv::IMREAD_GRAYSCALE, img)) return img;
-  const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
-                    const_cast<char*>(bytes.data()));
+  const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   try {
     img = cv::imdecode(buf, flags);
   } catch (const cv::Exception&) {
@@ -48,6 +48,15 @@ cv::Mat decode_image(std::string_view bytes, int flags, const std::string& where
   }
   if (img.empty()) throw Error(where, "not a readable image (expected PNG, JPEG, BMP, ...)");
   return img;
+}
+
+cv::Mat read_image(const std::string& path, int flags, const std::string& context) {
+  try {
+    return decode_image(read_file(path), flags, path);
+  } catch (const Error& e) {
+    if (context.empty()) throw;
+    throw Error(e.what() + (" (" + context + ")"));
+  }
 }
 
 void mat_to_datum(const cv::Mat& img, caffe::Datum& datum) {
@@ -71,8 +80,7 @@ void mat_to_datum(const cv::Mat& img, caffe::Datum& datum) {
 void image_file_to_datum(const std::string& path, const std::string& file_bytes, int label,
                          const ImageToDatumOptions& opt, caffe::Datum& datum) {
   const bool resize = opt.resize_height > 0 && opt.resize_width > 0;
-  cv::Mat img =
-      decode_image(file_bytes, opt.gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR, path);
+  cv::Mat img = decode_image(file_bytes, opt.gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR, path);
   if (resize) {
     cv::Mat resized;
     cv::resize(img, resized, cv::Size(opt.resize_width, opt.resize_height));
@@ -85,7 +93,8 @@ void image_file_to_datum(const std::string& path, const std::string& file_bytes,
     return;
   }
   const std::string enc = opt.encode_type.empty() ? file_extension(path) : lower(opt.encode_type);
-  if (enc.empty()) throw Error(path, "no file extension to guess the encoding from (use --encode-type)");
+  if (enc.empty())
+    throw Error(path, "no file extension to guess the encoding from (use --encode-type)");
   if (!resize && extension_matches(path, enc)) {
     datum.set_data(file_bytes);
   } else {
@@ -96,7 +105,9 @@ void image_file_to_datum(const std::string& path, const std::string& file_bytes,
     } catch (const cv::Exception&) {
       ok = false;
     }
-    if (!ok) throw Error(path, "cannot encode as '" + enc + "' (expected an OpenCV format such as png or jpg)");
+    if (!ok)
+      throw Error(path,
+                  "cannot encode as '" + enc + "' (expected an OpenCV format such as png or jpg)");
     datum.set_data(buf.data(), buf.size());
   }
   datum.set_label(label);

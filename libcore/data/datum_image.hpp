@@ -26,6 +26,11 @@ struct ImageToDatumOptions {
 // an Error naming `where`.
 cv::Mat decode_image(std::string_view bytes, int flags, const std::string& where);
 
+// Reads an image file and decodes it as decode_image does (the PNG fast path, then
+// OpenCV): one way of reading images for create_lmdb, ImageData and classify.
+// A missing or undecodable file is an Error naming `path`, followed by `context`.
+cv::Mat read_image(const std::string& path, int flags, const std::string& context = "");
+
 // Reads and converts one image file into `datum` (label set). The file's bytes are
 // passed in so the caller controls I/O. Errors name `path`.
 void image_file_to_datum(const std::string& path, const std::string& file_bytes, int label,

@@ -2,11 +2,12 @@
 
 #include <fstream>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgcodecs.hpp>  // IMREAD_* flags
 #include <opencv2/imgproc.hpp>
 #include <random>
 #include <sstream>
 
+#include "data/datum_image.hpp"
 #include "data/transformer.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -66,13 +67,14 @@ class ImageListSource : public BatchSource {
 
   cv::Mat read_image(size_t line) const {
     const std::string path = param_.root_folder() + lines_[line].first;
-    cv::Mat image = cv::imread(path, param_.is_color() ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE);
-    if (image.empty())
-      throw Error(path, "cannot read this image (listed in " + param_.source() + ")");
+    cv::Mat image =
+        cortado::read_image(path, param_.is_color() ? cv::IMREAD_COLOR : cv::IMREAD_GRAYSCALE,
+                            "listed in " + param_.source());
     if (param_.new_height() > 0 && param_.new_width() > 0) {
       cv::Mat resized;
-      cv::resize(image, resized,
-                 cv::Size(static_cast<int>(param_.new_width()), static_cast<int>(param_.new_height())));
+      cv::resize(
+          image, resized,
+          cv::Size(static_cast<int>(param_.new_width()), static_cast<int>(param_.new_height())));
       return resized;
     }
     return image;
@@ -186,8 +188,8 @@ class ImageListSource : public BatchSource {
   std::unique_ptr<Transformer> transformer_;
   std::string where_;
   std::vector<size_t> order_;
-  size_t position_ = 0;         // next entry of order_ to read
-  std::mt19937 epoch_rng_;      // the state this epoch's shuffle started from
+  size_t position_ = 0;          // next entry of order_ to read
+  std::mt19937 epoch_rng_;       // the state this epoch's shuffle started from
   std::mt19937 next_epoch_rng_;  // the state after it: the next epoch's start
 };
 

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <numeric>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgcodecs.hpp>  // IMREAD_* flags
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "data/datum_image.hpp"
 #include "data/mean.hpp"
 #include "net/net.hpp"
 #include "util/atomic_file.hpp"
@@ -53,7 +54,8 @@ void Classifier::load_mean(const ImagePrep& prep) {
     const MeanImage m = read_mean_binaryproto(prep.mean_file);
     if (m.channels != channels_)
       throw Error(prep.mean_file, "has " + std::to_string(m.channels) +
-                                      " channels, the net's input has " + std::to_string(channels_));
+                                      " channels, the net's input has " +
+                                      std::to_string(channels_));
     if (m.height == height_ && m.width == width_) {
       mean_ = m.data;
       return;
@@ -73,8 +75,7 @@ void Classifier::load_mean(const ImagePrep& prep) {
 }
 
 void Classifier::prepare(const std::string& path, float* out) const {
-  const cv::Mat raw = cv::imread(path, prep_.gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
-  if (raw.empty()) throw Error(path, "cannot read this image (missing, or not an image file)");
+  const cv::Mat raw = read_image(path, prep_.gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
   cv::Mat img = raw;
   if (!prep_.gray) cv::cvtColor(raw, img, cv::COLOR_BGR2RGB);  // the cookbook's RGB order
   const bool resize = img.rows != height_ || img.cols != width_;
