@@ -38,13 +38,24 @@ void PrefetchingDataLayer::forward_gpu(const BlobVec& /*bottom*/, const BlobVec&
   CORTADO_ASSERT(static_cast<size_t>(num) == batch.raw.items.size());
   top[0]->reshape(batch.data_shape);
   float* data = top[0]->mutable_gpu_data();
-  slot->wait_for_upload(ctx.stream());
-  gpu_->transform.run(slot->device_pixels(), slot->device_items(), num, batch.data_shape[1],
-                      batch.data_shape[2], batch.data_shape[3], data, ctx.stream());
+  float* labels = nullptr;
   if (top.size() > 1) {
     top[1]->reshape(std::vector<int>{num});
-    device::copy_on_device(top[1]->mutable_gpu_data(), slot->device_labels(),
-                           static_cast<size_t>(num) * sizeof(float));
+    labels = top[1]->mutable_gpu_data();
+  }
+  // Allocations are done above: from here to done_reading only work is queued, and if
+  // queuing fails the slot is still marked as read once that work is, so that its next
+  // upload cannot overwrite what a queued transform reads.
+  slot->wait_for_upload(ctx.stream());
+  try {
+    gpu_->transform.run(slot->device_pixels(), slot->device_items(), num, batch.data_shape[1],
+                        batch.data_shape[2], batch.data_shape[3], data, ctx.stream());
+    if (labels)
+      device::copy_on_device(labels, slot->device_labels(),
+                             static_cast<size_t>(num) * sizeof(float));
+  } catch (...) {
+    slot->done_reading(ctx.stream());
+    throw;
   }
   slot->done_reading(ctx.stream());
   handed_out(batch);

@@ -62,6 +62,23 @@ __global__ void sum_partials_kernel(int count, const double* partials, double* o
 
 int partial_blocks(int n) { return std::min(blocks_for(n), kMaxPartials); }
 
+// sums_of_squares' device scratch: its own rather than the convolutions' workspace,
+// whose limit is the user's (--gpu-workspace). Grown as needed; each use ends with a
+// stream sync, so the old buffer is free to go. Only the training thread calls it.
+double* sums_scratch(size_t slots) {
+  static void* buffer = nullptr;
+  static size_t bytes = 0;
+  const size_t need = slots * sizeof(double);
+  if (need > bytes) {
+    if (buffer) check(cudaFree(buffer), "cudaFree");
+    buffer = nullptr;
+    bytes = 0;
+    buffer = device_malloc(need);
+    bytes = need;
+  }
+  return static_cast<double*>(buffer);
+}
+
 __global__ void scale_by_device_kernel(int64_t n, float* x, const float* s) {
   const float f = *s;
   CORTADO_KERNEL_LOOP(i, n) { x[i] *= f; }
@@ -109,7 +126,7 @@ std::vector<double> sums_of_squares(const std::vector<std::pair<const float*, in
   size_t slots = k;
   for (const auto& a : arrays)
     if (a.second > 0) slots += static_cast<size_t>(partial_blocks(a.second));
-  double* results = static_cast<double*>(ctx.workspace(slots * sizeof(double)));
+  double* results = sums_scratch(slots);
   check(cudaMemsetAsync(results, 0, k * sizeof(double), ctx.stream()), "cudaMemsetAsync");
   double* partials = results + k;
   for (size_t j = 0; j < k; ++j) {

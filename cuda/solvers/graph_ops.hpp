@@ -11,4 +11,9 @@ namespace cortado::gpu {
 void add_weighted_loss(int n, const float* data, const float* diff, float* layer_loss, bool first,
                        bool last, float* total);
 
+// Whether the replayed update must be held back, as eager mode never gets to it when
+// the loss is not finite or a layer raised an error (a bad label): *hold = 1 then,
+// else 0. The update kernels read *hold (DiffPrep::hold in update_kernels.hpp).
+void set_update_hold(const float* loss, const int* errors, int error_count, int* hold);
+
 }  // namespace cortado::gpu

@@ -32,6 +32,7 @@ TrainGraph::TrainGraph(Net& net, UpdateRule& rule, CudaGraphPlan plan)
   in_offset_ = out_bytes_;
   in_bytes_ = 8 + 8 * static_cast<size_t>(layers_);
   const size_t scratch = align_up(in_offset_ + in_bytes_, 256);
+  hold_offset_ = scratch + 64;  // after the layer-loss word
   const size_t clip = scratch + 256;
   bytes_ = clip + align_up(rule_.clip_scratch_bytes(), 256);
   device_ = static_cast<char*>(device_malloc(bytes_));
@@ -101,6 +102,10 @@ void TrainGraph::set_capture_mode(bool on) {
     scalars.rate = reinterpret_cast<const float*>(device_ + in_offset_);
     scalars.clip = reinterpret_cast<float*>(device_) + kClipWord;
     scalars.scratch = device_ + bytes_ - align_up(rule_.clip_scratch_bytes(), 256);
+    scalars.loss = reinterpret_cast<const float*>(device_) + kLossWord;
+    scalars.errors = reinterpret_cast<const int*>(device_) + kErrorWords;
+    scalars.error_count = layers_;
+    scalars.hold = reinterpret_cast<int*>(device_ + hold_offset_);
   }
   rule_.set_graph_scalars(scalars);
 }

@@ -39,7 +39,8 @@ class TrainGraph {
   TrainGraph& operator=(const TrainGraph&) = delete;
 
   // One training iteration at `rate` (update number `iter`): zeroes the param diffs,
-  // forward, backward and, when the loss is finite, the update. Returns the loss
+  // forward, backward and, when the loss is finite and no layer raised an error, the
+  // update (held back on the device in a replay: DiffPrep::hold). Returns the loss
   // (Net::forward's). Loss layers' errors are thrown as in eager mode.
   float iterate(float rate, int iter);
 
@@ -67,10 +68,11 @@ class TrainGraph {
   // unless a captured layer backpropagates into them), so no diff is allocated in vain.
   std::vector<bool> blob_diffs_;
   // Device: [out: loss, clip scale, clip norm, errors per layer][in: rate factor, pad,
-  // keys per layer][scratch: layer loss][clip scratch]; host mirrors (page-locked).
+  // keys per layer][scratch: layer loss, update hold][clip scratch]; host mirrors
+  // (page-locked).
   char* device_ = nullptr;
   char* host_ = nullptr;
-  size_t out_bytes_ = 0, in_offset_ = 0, in_bytes_ = 0, bytes_ = 0;
+  size_t out_bytes_ = 0, in_offset_ = 0, in_bytes_ = 0, bytes_ = 0, hold_offset_ = 0;
   ::CUgraphExec_st* exec_ = nullptr;
   std::vector<const void*> fingerprint_;
   int warm_ = 0;

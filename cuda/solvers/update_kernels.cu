@@ -85,6 +85,7 @@ struct Adam {
 
 template <class Rule>
 __global__ void update_kernel(UpdateTable table, Rule rule, DiffPrep prep) {
+  if (prep.hold && *prep.hold) return;
   const SlotSpan span = slot_span(table, blockIdx.x, threadIdx.x, blockDim.x);
   const UpdateSlot& p = table.slot[span.slot];
   const float r = prep.rate_factor ? p.rate * *prep.rate_factor : p.rate;

@@ -24,6 +24,9 @@ struct DiffPrep {
   // and the diff by *clip_scale_dev instead of clip_scale.
   const float* rate_factor = nullptr;
   const float* clip_scale_dev = nullptr;
+  // CUDA graph mode: when *hold is non-zero the update changes nothing (the iteration's
+  // loss was not finite, or a layer found a bad label: eager mode stops before updating).
+  const int* hold = nullptr;
 };
 
 // One parameter: its device arrays and its own factors.

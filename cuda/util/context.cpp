@@ -1,10 +1,10 @@
 #include "cuda/util/context.hpp"
 
-#include <atomic>
-#include <string>
-
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
+
+#include <atomic>
+#include <string>
 #ifdef CORTADO_WITH_CUDNN
 #include <cudnn.h>
 #endif
@@ -33,7 +33,9 @@ Context::Context(int device) : device_(device) {
   check(cudaSetDevice(device), "cudaSetDevice");
   // cudaFree(nullptr) forces the device's context to be created now, so that a
   // busy or prohibited device is reported here rather than at the first allocation.
-  check(cudaFree(nullptr), "creating the CUDA context (is the device busy, or held by another process in exclusive mode?)");
+  check(cudaFree(nullptr),
+        "creating the CUDA context (is the device busy, or held by another process in exclusive "
+        "mode?)");
   cudaStream_t s = nullptr;
   check(cudaStreamCreateWithFlags(&s, cudaStreamDefault), "cudaStreamCreate");
   stream_ = s;
@@ -70,9 +72,9 @@ cublasContext* Context::cublas() {
   }
   const bool want_tf32 = tf32_math.load();
   if (want_tf32 != cublas_tf32_) {
-    check_cublas(cublasSetMathMode(cublas_, want_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
-                                                      : CUBLAS_DEFAULT_MATH),
-                 device_, "cublasSetMathMode");
+    check_cublas(
+        cublasSetMathMode(cublas_, want_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+        device_, "cublasSetMathMode");
     cublas_tf32_ = want_tf32;
   }
   return cublas_;
@@ -99,11 +101,13 @@ cudnnContext* Context::cudnn() {
 
 void* Context::workspace(size_t bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (bytes <= workspace_size_) return workspace_;
+  // The limit first: a request over it is an Error even when the buffer is larger
+  // already (grown under an earlier, higher limit).
   if (bytes > workspace_limit_)
     throw Error(device_label(device_), "a GPU workspace of " + format_bytes(bytes) +
                                            " was asked for; the limit is " +
                                            format_bytes(workspace_limit_));
+  if (bytes <= workspace_size_) return workspace_;
   // Kernels queued earlier may still read the old buffer.
   check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
   check(cudaFree(workspace_), "cudaFree");
@@ -129,8 +133,7 @@ void use_device(int id) {
   std::lock_guard<std::mutex> lock(creation_mutex);
   const Context* ctx = the_context.load();
   if (ctx && ctx->device() != id)
-    throw Error(device_label(id), "this process already runs on " +
-                                      device_label(ctx->device()) +
+    throw Error(device_label(id), "this process already runs on " + device_label(ctx->device()) +
                                       " (one GPU per process: multi-GPU is not implemented)");
   chosen_device.store(id);
 }

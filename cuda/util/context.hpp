@@ -1,7 +1,7 @@
 #pragma once
 // The process's one GPU context: the device every GPU call uses, a stream all our
-// work is queued on, the cuBLAS and cuDNN handles bound to that stream, and a
-// scratch workspace (cuDNN convolutions, reductions) that grows up to a byte limit.
+// work is queued on, the cuBLAS and cuDNN handles bound to that stream, and the
+// convolutions' scratch workspace, which grows up to a byte limit (--gpu-workspace).
 // Created on first use, for the device chosen by use_device() (0 if none was).
 // One device per process: multi-GPU is not implemented.
 #include <cstddef>

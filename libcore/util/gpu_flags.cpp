@@ -1,6 +1,8 @@
 #include "util/gpu_flags.hpp"
 
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 #include "util/device.hpp"
 #include "util/log.hpp"
@@ -17,6 +19,10 @@ void add_gpu_math_flags(CLI::App& app, GpuMathFlags& flags) {
   app.add_flag("--tf32", flags.tf32,
                "GPU only: TF32 tensor cores for FP32 GEMMs and convolutions (faster; inputs "
                "rounded to 10 mantissa bits)");
+  app.add_option("--gpu-workspace", flags.workspace_mb,
+                 "GPU only: MiB of scratch memory a convolution may use (default 1024); "
+                 "less may leave cuDNN slower algorithms")
+      ->check(CLI::NonNegativeNumber);
 }
 
 void add_cuda_graph_flag(CLI::App& app, bool& no_cuda_graph) {
@@ -27,20 +33,28 @@ void add_cuda_graph_flag(CLI::App& app, bool& no_cuda_graph) {
 
 void apply_gpu_math_flags(const GpuMathFlags& flags, const DeviceChoice& device) {
   if (!device.gpu) {
-    if (flags.deterministic || flags.tf32)
-      LOG_INFO("{}{}{} only affect{} GPU runs; this run uses the CPU",
-               flags.deterministic ? "--deterministic" : "",
-               flags.deterministic && flags.tf32 ? " and " : "", flags.tf32 ? "--tf32" : "",
-               flags.deterministic && flags.tf32 ? "" : "s");
+    std::vector<std::string> given;
+    if (flags.deterministic) given.push_back("--deterministic");
+    if (flags.tf32) given.push_back("--tf32");
+    if (flags.workspace_mb >= 0) given.push_back("--gpu-workspace");
+    std::string names;
+    for (size_t i = 0; i < given.size(); ++i)
+      names += (i == 0 ? "" : i + 1 == given.size() ? " and " : ", ") + given[i];
+    if (!given.empty())
+      LOG_INFO("{} only affect{} GPU runs; this run uses the CPU", names,
+               given.size() > 1 ? "" : "s");
     return;
   }
 #ifdef CORTADO_WITH_CUDA
   gpu::set_deterministic(flags.deterministic);
   gpu::set_tf32(flags.tf32);
-  LOG_INFO("GPU math: {}, {}",
-           flags.tf32 ? "TF32 tensor cores for FP32 products" : "FP32 (TF32 off)",
-           flags.deterministic ? "deterministic algorithms only"
-                               : "nondeterministic algorithms allowed");
+  gpu::Context& ctx = gpu::Context::get();
+  if (flags.workspace_mb >= 0) ctx.set_workspace_limit(size_t(flags.workspace_mb) << 20);
+  LOG_INFO(
+      "GPU math: {}, {}, convolution workspace up to {} MiB",
+      flags.tf32 ? "TF32 tensor cores for FP32 products" : "FP32 (TF32 off)",
+      flags.deterministic ? "deterministic algorithms only" : "nondeterministic algorithms allowed",
+      ctx.workspace_limit() >> 20);
 #endif
 }
 

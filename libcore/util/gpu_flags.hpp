@@ -1,7 +1,7 @@
 #pragma once
-// The --deterministic and --tf32 flags of every tool that runs a net (train,
-// resume, finetune, test, time, classify), declared once so their names and help
-// stay the same everywhere. They only change how the GPU computes; on the CPU
+// The --deterministic, --tf32 and --gpu-workspace flags of every tool that runs a net
+// (train, resume, finetune, test, time, classify), declared once so their names and
+// help stay the same everywhere. They only change how the GPU computes; on the CPU
 // they are accepted and a note says so.
 namespace CLI {
 class App;
@@ -14,6 +14,7 @@ struct DeviceChoice;
 struct GpuMathFlags {
   bool deterministic = false;  // deterministic GPU algorithms only (cuDNN's choice)
   bool tf32 = false;           // TF32 tensor-core math for FP32 products (cuBLAS, cuDNN)
+  int workspace_mb = -1;       // cuDNN's scratch limit in MiB; -1: the default (1 GiB)
 };
 
 void add_gpu_math_flags(CLI::App& app, GpuMathFlags& flags);

@@ -36,6 +36,10 @@ TEST_CASE("GPU Convolution with --tf32 stays within TF32 rounding of FP32, and b
     layer->forward({&x}, {&y});
     return std::vector<float>(y.data(), y.data() + y.count());
   };
+  // TF32 off again even when run() throws: later tests must not compute in TF32.
+  struct Fp32Again {
+    ~Fp32Again() { gpu::set_tf32(false); }
+  } fp32_again;
   gpu::set_tf32(false);
   const std::vector<float> fp32 = run();
   gpu::set_tf32(true);

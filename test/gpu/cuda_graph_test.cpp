@@ -211,6 +211,13 @@ void feed(Solver& s, int batch, int step, int bad_label = -1) {
   if (bad_label >= 0) ld[batch - 1] = static_cast<float>(bad_label);
 }
 
+// Host copies of every learnable parameter's values.
+std::vector<std::vector<float>> param_values(Solver& s) {
+  std::vector<std::vector<float>> out;
+  for (Blob* p : s.net().learnable_params()) out.emplace_back(p->data(), p->data() + p->count());
+  return out;
+}
+
 std::vector<float> fed_losses(Solver& s, int from, int to, int batch) {
   std::vector<float> losses;
   for (int step = from; step < to; ++step) {
@@ -254,6 +261,7 @@ TEST_CASE("CUDA graph: a bad label is raised after the replay as in eager mode",
   REQUIRE(graphed.train_graph() != nullptr);
   REQUIRE(graphed.train_graph()->replaying());
   feed(graphed, 8, 6, 7);
+  const auto before = param_values(graphed);
   try {
     graphed.step(1);
     FAIL("no Error for label 7 of 3 classes");
@@ -261,6 +269,32 @@ TEST_CASE("CUDA graph: a bad label is raised after the replay as in eager mode",
     CHECK(std::string(e.what()).find("label 7 at position 7 is outside [0, 3)") !=
           std::string::npos);
   }
+  // As in eager mode, the iteration that raised did not update (its update was held).
+  CHECK(param_values(graphed) == before);
+}
+
+TEST_CASE("CUDA graph: a NaN loss stops training before the replay's update, as in eager mode",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  Solver graphed(input_solver());
+  graphed.set_mode(Mode::gpu);
+  fed_losses(graphed, 0, 6, 8);
+  REQUIRE(graphed.train_graph() != nullptr);
+  REQUIRE(graphed.train_graph()->replaying());
+  feed(graphed, 8, 6);
+  graphed.net().blob_by_name("x")->mutable_data()[3] = std::nanf("");
+  const auto before = param_values(graphed);
+  try {
+    graphed.step(1);
+    FAIL("no Error for a NaN loss");
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find("the training loss became NaN") != std::string::npos);
+    // The parameters are still finite, so the first non-finite blob is the input.
+    CHECK(what.find("first non-finite blob: 'x' (top of layer 'input')") != std::string::npos);
+  }
+  CHECK(param_values(graphed) == before);
 }
 
 TEST_CASE("CUDA graph: Accuracy in the TRAIN net is captured and raises a bad label first",

@@ -58,7 +58,8 @@ TEST_CASE("flag --no-cuda-graph parses as a plain flag, off by default", "[gpu][
   CHECK_THROWS_AS(parse_graph({"--no-cuda-graph", "extra"}), CLI::ParseError);
 }
 
-TEST_CASE("flags --deterministic and --tf32 leave the GPU settings alone on the CPU", "[gpu][flags]") {
+TEST_CASE("flags --deterministic and --tf32 leave the GPU settings alone on the CPU",
+          "[gpu][flags]") {
 #ifdef CORTADO_WITH_CUDA
   gpu::set_tf32(false);
   gpu::set_deterministic(false);
@@ -99,6 +100,22 @@ TEST_CASE("flags --tf32 on a GPU switches cuBLAS to TF32 math, and back", "[gpu]
   h = gpu::Context::get().cublas();
   REQUIRE(cublasGetMathMode(h, &mode) == CUBLAS_STATUS_SUCCESS);
   CHECK(mode == CUBLAS_DEFAULT_MATH);
+#endif
+}
+
+TEST_CASE("flag --gpu-workspace on a GPU sets the convolution workspace limit", "[gpu][flags]") {
+  SKIP_WITHOUT_GPU();
+#ifdef CORTADO_WITH_CUDA
+  gpu::Context& ctx = gpu::Context::get();
+  const size_t saved = ctx.workspace_limit();
+  GpuMathFlags flags;
+  flags.workspace_mb = 3;
+  apply_gpu_math_flags(flags, DeviceChoice{true, ctx.device()});
+  CHECK(ctx.workspace_limit() == size_t{3} << 20);
+  CHECK_THROWS_WITH(ctx.workspace(size_t{4} << 20), Catch::Contains("the limit is"));
+  apply_gpu_math_flags(GpuMathFlags{}, DeviceChoice{true, ctx.device()});
+  CHECK(ctx.workspace_limit() == size_t{3} << 20);  // unset: left as it was
+  ctx.set_workspace_limit(saved);
 #endif
 }
 

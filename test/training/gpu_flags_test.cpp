@@ -67,4 +67,15 @@ TEST_CASE("test and time accept --deterministic and --tf32 on the CPU", "[traini
   INFO(tail(timed.err));
   CHECK(timed.exit_code == 0);
   CHECK_THAT(timed.err, Catch::Contains(kTf32));
+  const auto limited = run_tool(
+      "time", "--model lenet_train_test.prototxt --iterations 1 --gpu-workspace 64 --tf32");
+  INFO(tail(limited.err));
+  CHECK(limited.exit_code == 0);
+  CHECK_THAT(
+      limited.err,
+      Catch::Contains("--tf32 and --gpu-workspace only affect GPU runs; this run uses the CPU"));
+  const auto negative =
+      run_tool("time", "--model lenet_train_test.prototxt --iterations 1 --gpu-workspace -1");
+  CHECK(negative.exit_code != 0);
+  CHECK_THAT(negative.err, Catch::Contains("--gpu-workspace"));
 }
