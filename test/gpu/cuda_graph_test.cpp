@@ -228,6 +228,25 @@ std::vector<float> fed_losses(Solver& s, int from, int to, int batch) {
   return losses;
 }
 
+// Six fed steps on the GPU, after which the iteration is replayed from a graph.
+void start_replaying(Solver& s) {
+  s.set_mode(Mode::gpu);
+  fed_losses(s, 0, 6, 8);
+  REQUIRE(s.train_graph() != nullptr);
+  REQUIRE(s.train_graph()->replaying());
+}
+
+// The Error that the next step throws (a test failure when there is none).
+std::string step_error(Solver& s) {
+  try {
+    s.step(1);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  FAIL("the step threw no Error");
+  return "";
+}
+
 }  // namespace
 
 TEST_CASE("CUDA graph: a changed input shape is captured again after warm-up",
@@ -256,19 +275,10 @@ TEST_CASE("CUDA graph: a bad label is raised after the replay as in eager mode",
           "[gpu][cuda_graph]") {
   SKIP_WITHOUT_GPU();
   Solver graphed(input_solver());
-  graphed.set_mode(Mode::gpu);
-  fed_losses(graphed, 0, 6, 8);
-  REQUIRE(graphed.train_graph() != nullptr);
-  REQUIRE(graphed.train_graph()->replaying());
+  start_replaying(graphed);
   feed(graphed, 8, 6, 7);
   const auto before = param_values(graphed);
-  try {
-    graphed.step(1);
-    FAIL("no Error for label 7 of 3 classes");
-  } catch (const Error& e) {
-    CHECK(std::string(e.what()).find("label 7 at position 7 is outside [0, 3)") !=
-          std::string::npos);
-  }
+  CHECK_THAT(step_error(graphed), Catch::Contains("label 7 at position 7 is outside [0, 3)"));
   // As in eager mode, the iteration that raised did not update (its update was held).
   CHECK(param_values(graphed) == before);
 }
@@ -277,23 +287,14 @@ TEST_CASE("CUDA graph: a NaN loss stops training before the replay's update, as 
           "[gpu][cuda_graph]") {
   SKIP_WITHOUT_GPU();
   Solver graphed(input_solver());
-  graphed.set_mode(Mode::gpu);
-  fed_losses(graphed, 0, 6, 8);
-  REQUIRE(graphed.train_graph() != nullptr);
-  REQUIRE(graphed.train_graph()->replaying());
+  start_replaying(graphed);
   feed(graphed, 8, 6);
   graphed.net().blob_by_name("x")->mutable_data()[3] = std::nanf("");
   const auto before = param_values(graphed);
-  try {
-    graphed.step(1);
-    FAIL("no Error for a NaN loss");
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    INFO(what);
-    CHECK(what.find("the training loss became NaN") != std::string::npos);
-    // The parameters are still finite, so the first non-finite blob is the input.
-    CHECK(what.find("first non-finite blob: 'x' (top of layer 'input')") != std::string::npos);
-  }
+  const std::string what = step_error(graphed);
+  CHECK_THAT(what, Catch::Contains("the training loss became NaN"));
+  // The parameters are still finite, so the first non-finite blob is the input.
+  CHECK_THAT(what, Catch::Contains("first non-finite blob: 'x' (top of layer 'input')"));
   CHECK(param_values(graphed) == before);
 }
 
@@ -301,24 +302,15 @@ TEST_CASE("CUDA graph: Accuracy in the TRAIN net is captured and raises a bad la
           "[gpu][cuda_graph]") {
   SKIP_WITHOUT_GPU();
   Solver graphed(input_solver(true));
-  graphed.set_mode(Mode::gpu);
-  fed_losses(graphed, 0, 6, 8);
-  REQUIRE(graphed.train_graph() != nullptr);
-  REQUIRE(graphed.train_graph()->replaying());
+  start_replaying(graphed);
   // The accuracy top is the replay's: a host read after the step fetches it.
   const float acc = graphed.net().blob_by_name("acc")->data()[0];
   CHECK(acc >= 0.f);
   CHECK(acc <= 1.f);
   feed(graphed, 8, 6, 5);
-  try {
-    graphed.step(1);
-    FAIL("no Error for label 5 of 3 classes");
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    INFO(what);
-    CHECK(what.find("'acc'") != std::string::npos);  // Accuracy comes first, as in eager mode
-    CHECK(what.find("label 5 at position 7 is outside [0, 3)") != std::string::npos);
-  }
+  const std::string what = step_error(graphed);
+  CHECK_THAT(what, Catch::Contains("'acc'"));  // Accuracy comes first, as in eager mode
+  CHECK_THAT(what, Catch::Contains("label 5 at position 7 is outside [0, 3)"));
 }
 
 TEST_CASE("CUDA graph: --no-cuda-graph (set_cuda_graph false) keeps eager launches",
