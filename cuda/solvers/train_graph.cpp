@@ -180,11 +180,18 @@ bool TrainGraph::capture(int iter) {
         fail_next_capture_ = false;
         throw Error("CUDA graph", "capture failure forced by a test");
       }
+      // The scalars' copies are nodes of the graph too (from page-locked memory): a
+      // replay is then one launch and one sync, no other call on the host's path.
+      check(cudaMemcpyAsync(device_ + in_offset_, host_ + in_offset_, in_bytes_,
+                            cudaMemcpyHostToDevice, stream),
+            "cudaMemcpyAsync (graph scalars to the GPU)");
       check(cudaMemsetAsync(device_, 0, out_bytes_, stream), "cudaMemsetAsync");
       net_.clear_param_diffs();
       net_.forward_from_to(plan_.first_layer, layers_ - 1);
       net_.backward_from_to(layers_ - 1, plan_.first_layer);
       rule_.apply(1.f, iter);  // the rate is read on the device
+      check(cudaMemcpyAsync(host_, device_, out_bytes_, cudaMemcpyDeviceToHost, stream),
+            "cudaMemcpyAsync (loss to the host)");
     } catch (const std::exception& e) {
       why = e.what();
     }
@@ -223,17 +230,13 @@ float TrainGraph::replay(float rate, int iter) {
   const auto& layers = net_.layers();
   uint64_t* keys = reinterpret_cast<uint64_t*>(host_ + in_offset_ + 8);
   for (int i = plan_.first_layer; i < layers_; ++i) layers[i]->before_replay(&keys[i]);
-  check(cudaMemcpyAsync(device_ + in_offset_, host_ + in_offset_, in_bytes_, cudaMemcpyHostToDevice,
-                        stream),
-        "cudaMemcpyAsync (graph scalars to the GPU)");
+  // The graph copies the scalars in first and the results out last (see capture()).
   const cudaError_t launch = cudaGraphLaunch(exec_, stream);
   if (launch != cudaSuccess) {
     cudaGetLastError();
     disable(std::string("cudaGraphLaunch: ") + cudaGetErrorString(launch));
     return eager(rate, iter);
   }
-  check(cudaMemcpyAsync(host_, device_, out_bytes_, cudaMemcpyDeviceToHost, stream),
-        "cudaMemcpyAsync (loss to the host)");
   check(cudaStreamSynchronize(stream), "waiting for the training iteration");
   const int* errors = reinterpret_cast<const int*>(host_) + kErrorWords;
   for (int i = plan_.first_layer; i < layers_; ++i)

@@ -9,8 +9,9 @@
 // the same fingerprint the iteration is captured once (thread-local capture mode, so
 // a stray host sync or allocation fails the capture instead of corrupting it) and
 // then replayed: the per-iteration scalars (rate, Adam's correction, Dropout keys) go
-// to the device in one copy before the launch, and the loss, the clip norm and the
-// loss layers' error codes come back in one copy after it. A changed fingerprint
+// to the device by the graph's first node, and the loss, the clip norm and the loss
+// layers' error codes come back by its last (page-locked host memory), so a replay is
+// one launch and one sync on the host. A changed fingerprint
 // drops the graph and warms up again. Any failure to capture, instantiate or launch
 // logs one warning and leaves this solver eager for good.
 #include <memory>
