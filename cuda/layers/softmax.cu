@@ -50,11 +50,79 @@ __global__ void softmax_backward_kernel(int64_t positions, int channels, int inn
   }
 }
 
+// Contiguous rows (inner == 1) of many channels, as a classifier's 1000 scores: one
+// warp per row, so that loads are coalesced and a batch of 256 rows is not 256 threads
+// looping alone. Sums go by lanes, then across the warp (rounding differs from the
+// CPU's sequential sums by a few ulps). The max is lane 0's after the reduction, so
+// that a NaN first value stays as std::max's rule has it on the CPU.
+constexpr int kWarp = 32;
+constexpr int kRowsPerBlock = kThreads / kWarp;
+
+__device__ float warp_sum(float v) {
+  for (int o = kWarp / 2; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+__device__ float warp_max_of_lane0(float m) {
+  for (int o = kWarp / 2; o > 0; o /= 2) {
+    const float other = __shfl_down_sync(0xffffffffu, m, o);
+    m = m < other ? other : m;
+  }
+  return __shfl_sync(0xffffffffu, m, 0);
+}
+
+__global__ void softmax_rows_forward_kernel(int rows, int channels, const float* x, float* y) {
+  const int lane = threadIdx.x % kWarp;
+  for (int64_t r = int64_t(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp; r < rows;
+       r += int64_t(gridDim.x) * kRowsPerBlock) {
+    const float* xr = x + r * channels;
+    float* yr = y + r * channels;
+    float m = lane < channels ? xr[lane] : xr[0];
+    for (int c = lane + kWarp; c < channels; c += kWarp) m = m < xr[c] ? xr[c] : m;
+    m = warp_max_of_lane0(m);
+    float sum = 0.f;
+    for (int c = lane; c < channels; c += kWarp) {
+      const float e = expf(xr[c] - m);
+      yr[c] = e;
+      sum += e;
+    }
+    sum = warp_sum(sum);
+    for (int c = lane; c < channels; c += kWarp) yr[c] /= sum;
+  }
+}
+
+__global__ void softmax_rows_backward_kernel(int rows, int channels, const float* y,
+                                             const float* dy, float* dx) {
+  const int lane = threadIdx.x % kWarp;
+  for (int64_t r = int64_t(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp; r < rows;
+       r += int64_t(gridDim.x) * kRowsPerBlock) {
+    const int64_t base = r * channels;
+    float dot = 0.f;
+    for (int c = lane; c < channels; c += kWarp) dot += dy[base + c] * y[base + c];
+    dot = warp_sum(dot);
+    for (int c = lane; c < channels; c += kWarp) dx[base + c] = (dy[base + c] - dot) * y[base + c];
+  }
+}
+
+// The row kernels where they pay: contiguous rows wider than a warp.
+bool use_rows(int inner, int channels) { return inner == 1 && channels >= kWarp; }
+
+int row_blocks(int rows) {
+  return static_cast<int>(
+      std::min<int64_t>((int64_t(rows) + kRowsPerBlock - 1) / kRowsPerBlock, 65536));
+}
+
 }  // namespace
 
 void softmax_forward(int outer, int channels, int inner, const float* x, float* y) {
   const int64_t positions = int64_t(outer) * inner;
   if (positions <= 0 || channels <= 0) return;
+  if (use_rows(inner, channels)) {
+    softmax_rows_forward_kernel<<<row_blocks(outer), kThreads, 0, Context::get().stream()>>>(
+        outer, channels, x, y);
+    check_launch("softmax_rows_forward");
+    return;
+  }
   softmax_forward_kernel<<<blocks_for(positions), kThreads, 0, Context::get().stream()>>>(
       positions, channels, inner, x, y);
   check_launch("softmax_forward");
@@ -64,6 +132,12 @@ void softmax_backward(int outer, int channels, int inner, const float* y, const 
                       float* dx) {
   const int64_t positions = int64_t(outer) * inner;
   if (positions <= 0 || channels <= 0) return;
+  if (use_rows(inner, channels)) {
+    softmax_rows_backward_kernel<<<row_blocks(outer), kThreads, 0, Context::get().stream()>>>(
+        outer, channels, y, dy, dx);
+    check_launch("softmax_rows_backward");
+    return;
+  }
   softmax_backward_kernel<<<blocks_for(positions), kThreads, 0, Context::get().stream()>>>(
       positions, channels, inner, y, dy, dx);
   check_launch("softmax_backward");

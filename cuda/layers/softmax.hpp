@@ -1,6 +1,7 @@
 #pragma once
 // Softmax on the device over the middle axis of an outer x channels x inner view
-// (libcore/layers/softmax.cpp); one thread per (outer, inner) position. y may be x.
+// (libcore/layers/softmax.cpp); one thread per (outer, inner) position, or one warp per
+// row for contiguous rows of 32 channels or more (classifier scores). y may be x.
 namespace cortado::gpu {
 
 // y = exp(x - max) / sum(exp(x - max)) over the channels

@@ -49,6 +49,15 @@ TEST_CASE("GPU Softmax matches the CPU layer along each axis, in place too",
   wide.bottoms = {{3, 1000}};
   wide.gradient_check = false;
   check_layer_parity(wide);
+  // Rows of 32 channels or more take the warp-per-row kernels: a width that leaves
+  // lanes idle in the last pass, out of place and in place, gradient-checked.
+  for (bool in_place : {false, true}) {
+    LayerCase rows;
+    rows.layer =
+        std::string("name: 'sm' type: 'Softmax' bottom: 'x' top: '") + (in_place ? "x" : "y") + "'";
+    rows.bottoms = {{9, 45}};
+    check_layer_parity(rows);
+  }
 }
 
 TEST_CASE("GPU SoftmaxWithLoss matches the CPU layer: normalizations, ignore_label, spatial",
@@ -82,6 +91,13 @@ TEST_CASE("GPU SoftmaxWithLoss matches the CPU layer: normalizations, ignore_lab
   all_ignored.label_bottoms = {1};
   all_ignored.label_classes = 1;
   check_layer_parity(all_ignored);
+  LayerCase many_classes;  // 40 classes in contiguous rows: the warp-per-row softmax
+  many_classes.layer =
+      "name: 'loss' type: 'SoftmaxWithLoss' bottom: 'x' bottom: 'label' top: 'loss'";
+  many_classes.bottoms = {{6, 40}, {6}};
+  many_classes.label_bottoms = {1};
+  many_classes.label_classes = 40;
+  check_layer_parity(many_classes);
 }
 
 TEST_CASE("GPU SoftmaxWithLoss and Accuracy reject an out-of-range label",
