@@ -27,13 +27,24 @@ __device__ inline double block_sum(double v) {
 }
 
 // Channel d's sum of term(j) over its outer * inner elements, by the calling block.
+// Thread t takes the t-th, (t + blockDim)-th, ... of them, its (o, i) position stepped
+// along rather than divided out of the index each time.
 template <class Term>
 __device__ double channel_total(int outer, int dim, int inner, int d, const Term& term) {
   const int64_t per_channel = int64_t{outer} * inner;
+  if (per_channel <= 0) return block_sum(0.0);
+  const int step_o = blockDim.x / inner, step_i = blockDim.x % inner;
+  int64_t o = threadIdx.x / inner;
+  int i = threadIdx.x % inner;
   double acc = 0;
   for (int64_t j = threadIdx.x; j < per_channel; j += blockDim.x) {
-    const int64_t o = j / inner, i = j - o * inner;
     acc += term((o * dim + d) * inner + i);
+    o += step_o;
+    i += step_i;
+    if (i >= inner) {
+      i -= inner;
+      ++o;
+    }
   }
   return block_sum(acc);
 }
