@@ -327,15 +327,25 @@ prepare() {
 declare -a step_rows=()
 failed=0
 logs=""
-# Optional steps (memcheck, benchmarks) are skipped once this many seconds have gone,
-# so that the whole run stays under 8 minutes.
+# Optional steps (per-layer times, CPU layer tests, memcheck, kernel benchmarks) are
+# skipped once this many seconds have gone, so that the whole run stays near 8 minutes.
 optional_budget_s=330
+# No step runs past this second (its limit is cut to fit, or it is skipped), so that
+# the table and the logs are written inside the device tool's 600 s per command.
+deadline_s=560
 
 # run_step NAME LOGFILE LIMIT_S CMD...: runs CMD (killed after LIMIT_S) with its output
 # in LOGFILE and records the result row.
 run_step() {
   local name="$1" log="$logs/$2" limit="$3" t0=$SECONDS rc=0
   shift 3
+  local left=$((deadline_s - SECONDS))
+  if [ "$left" -lt 20 ]; then
+    add_row "$name" "FAIL (no time)" "" "the run reached ${deadline_s}s before this step"
+    failed=1
+    return 1
+  fi
+  if [ "$limit" -gt "$left" ]; then limit="$left"; fi
   echo "== $name" >&2
   timeout "$limit" "$@" >"$log" 2>&1 || rc=$?
   local secs=$((SECONDS - t0)) result=ok
@@ -348,8 +358,13 @@ run_step() {
 add_row() { step_rows+=("$(printf '%-20s %-16s %6s  %s' "$@")"); }
 
 # Run an optional step only while there is time left.
-if_time() {
-  if [ "$SECONDS" -gt "$optional_budget_s" ]; then
+if_time() { if_time_before "$optional_budget_s" "$@"; }
+
+# The same with its own budget: the step starts only before second $1.
+if_time_before() {
+  local budget="$1"
+  shift
+  if [ "$SECONDS" -gt "$budget" ]; then
     add_row "$1" "skipped (time)" "" ""
     return 0
   fi
@@ -449,7 +464,7 @@ gpu_run() {
   echo "cmake ${cmake_args[*]}" >>"$logs/environment.txt"
   if run_step configure configure.log 180 cmake -S "$root" -B "$build" "${cmake_args[@]}" &&
      run_step build build.log 420 cmake --build "$build" -j "$jobs" --target test_gpu test_layers train time; then
-    run_step test_gpu test_gpu.log 120 "$build/bin/test_gpu" || true
+    run_step test_gpu test_gpu.log 200 "$build/bin/test_gpu" || true
     check_no_skips
     if [ "$bench" = 1 ]; then
       run_step "bench nets" bench_nets_cortado.txt 150 "$build/bin/test_gpu" "[.gpunets]" || true
@@ -457,13 +472,6 @@ gpu_run() {
         run_step "bench nets torch" bench_nets_torch.txt 150 \
           python3 "$root/scripts/gpu_bench_nets_torch.py" || true
       fi
-      # Where the step's time goes: `time --gpu 0` per layer (each layer waited for).
-      sed -e 's/dim: 16 dim: 3/dim: 256 dim: 3/' -e 's/shape { dim: 16 }/shape { dim: 256 }/' \
-        "$root/testdata/nets/caffenet_time.prototxt" >"$logs/caffenet_b256_time.prototxt"
-      if_time "time per layer" bench_time_layers.txt 120 sh -c "
-        '$build/bin/time' --model '$root/testdata/nets/lenet_time.prototxt' --gpu 0 --iterations 100 &&
-        '$build/bin/time' --model '$logs/caffenet_b256_time.prototxt' --gpu 0 --iterations 5 &&
-        '$build/bin/time' --model '$logs/caffenet_b256_time.prototxt' --gpu 0 --iterations 5 --tf32"
     fi
     local fashion="$root/third_party_cache/fashion_mnist_lmdb.tar.gz"
     if [ -f "$fashion" ]; then
@@ -474,7 +482,15 @@ gpu_run() {
     else
       add_row "LeNet 1000 it GPU" "skipped" "" "no third_party_cache/fashion_mnist_lmdb.tar.gz"
     fi
-    run_step "test_layers (CPU)" test_layers.log 120 "$build/bin/test_layers" "$layer_filter" || true
+    # Where the step's time goes: `time --gpu 0` per layer (each layer waited for).
+    sed -e 's/dim: 16 dim: 3/dim: 256 dim: 3/' -e 's/shape { dim: 16 }/shape { dim: 256 }/' \
+      "$root/testdata/nets/caffenet_time.prototxt" >"$logs/caffenet_b256_time.prototxt"
+    # (worth more to the next session than the optional steps below: its own budget)
+    if_time_before 450 "time per layer" bench_time_layers.txt 100 sh -c "
+      '$build/bin/time' --model '$root/testdata/nets/lenet_time.prototxt' --gpu 0 --iterations 100 &&
+      '$build/bin/time' --model '$logs/caffenet_b256_time.prototxt' --gpu 0 --iterations 5 &&
+      '$build/bin/time' --model '$logs/caffenet_b256_time.prototxt' --gpu 0 --iterations 5 --tf32"
+    if_time "test_layers (CPU)" test_layers.log 120 "$build/bin/test_layers" "$layer_filter"
     local san
     san="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)"
     if [ -n "$san" ]; then
@@ -484,7 +500,6 @@ gpu_run() {
       if_time "test_gpu memcheck" memcheck.log 180 "$san" --tool memcheck \
         --report-api-errors no --error-exitcode 1 "$build/bin/test_gpu" \
         '~[conv]~[deconv]~[tf32]~[training]~[cuda_graph]'
-
     fi
     if [ "$bench" = 1 ]; then
       if_time "bench cortado" bench_cortado.txt 90 "$build/bin/test_gpu" "[.gpubench]"
