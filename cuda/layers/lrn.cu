@@ -44,16 +44,22 @@ __global__ void lrn_across_forward_kernel(int64_t positions, LrnShape s, float k
         const float v = x[base + (c + half) * plane];
         a += v * v;
       }
-      scale[base + c * plane] = k + alpha_over_n * a;
+      // y in the same pass (x[c] entered the window half a window ago: still cached),
+      // unless in place, where y[c] would overwrite an x the window still needs.
+      const int64_t i = base + c * plane;
+      const float sc = k + alpha_over_n * a;
+      scale[i] = sc;
+      if (x != y) y[i] = x[i] * neg_pow(sc, s.beta);
       if (c - half >= 0) {
         const float v = x[base + (c - half) * plane];
         a -= v * v;
       }
     }
-    for (int c = 0; c < s.channels; ++c) {
-      const int64_t i = base + c * plane;
-      y[i] = x[i] * neg_pow(scale[i], s.beta);
-    }
+    if (x == y)
+      for (int c = 0; c < s.channels; ++c) {
+        const int64_t i = base + c * plane;
+        y[i] = x[i] * neg_pow(scale[i], s.beta);
+      }
   }
 }
 
