@@ -93,6 +93,36 @@ __global__ void clip_scale_kernel(int k, const double* sums, float clip, float* 
   out[1] = norm;
 }
 
+size_t partial_slots(int n) { return n > 0 ? static_cast<size_t>(partial_blocks(n)) : 0; }
+
+using Arrays = std::vector<std::pair<const float*, int>>;
+
+// Scratch layout of the sums: one result per array, then each array's partials.
+size_t scratch_slots(const Arrays& arrays) {
+  size_t slots = arrays.size();
+  for (const auto& a : arrays) slots += partial_slots(a.second);
+  return slots;
+}
+
+// Queues results[j] = the sum of squares of arrays[j], its partials after the results.
+void queue_sums_of_squares(const Arrays& arrays, double* results) {
+  const size_t k = arrays.size();
+  if (k == 0) return;
+  cudaStream_t stream = Context::get().stream();
+  check(cudaMemsetAsync(results, 0, k * sizeof(double), stream), "cudaMemsetAsync");
+  double* partials = results + k;
+  for (size_t j = 0; j < k; ++j) {
+    const int n = arrays[j].second;
+    if (n <= 0) continue;
+    const int blocks = partial_blocks(n);
+    sumsq_partials_kernel<<<blocks, kThreads, 0, stream>>>(n, arrays[j].first, partials);
+    check_launch("sumsq_partials");
+    sum_partials_kernel<<<1, kThreads, 0, stream>>>(blocks, partials, results + j);
+    check_launch("sum_partials");
+    partials += blocks;
+  }
+}
+
 }  // namespace
 
 void set_zero(int n, float* x) {
@@ -122,23 +152,8 @@ std::vector<double> sums_of_squares(const std::vector<std::pair<const float*, in
   std::vector<double> sums(k, 0.0);
   if (k == 0) return sums;
   Context& ctx = Context::get();
-  // Workspace layout: k results, then each array's partials one after another.
-  size_t slots = k;
-  for (const auto& a : arrays)
-    if (a.second > 0) slots += static_cast<size_t>(partial_blocks(a.second));
-  double* results = sums_scratch(slots);
-  check(cudaMemsetAsync(results, 0, k * sizeof(double), ctx.stream()), "cudaMemsetAsync");
-  double* partials = results + k;
-  for (size_t j = 0; j < k; ++j) {
-    const int n = arrays[j].second;
-    if (n <= 0) continue;
-    const int blocks = partial_blocks(n);
-    sumsq_partials_kernel<<<blocks, kThreads, 0, ctx.stream()>>>(n, arrays[j].first, partials);
-    check_launch("sumsq_partials");
-    sum_partials_kernel<<<1, kThreads, 0, ctx.stream()>>>(blocks, partials, results + j);
-    check_launch("sum_partials");
-    partials += blocks;
-  }
+  double* results = sums_scratch(scratch_slots(arrays));
+  queue_sums_of_squares(arrays, results);
   check(cudaMemcpyAsync(sums.data(), results, k * sizeof(double), cudaMemcpyDeviceToHost,
                         ctx.stream()),
         "cudaMemcpyAsync (sums of squares to the host)");
@@ -154,30 +169,16 @@ void scale_by_device(int n, float* x, const float* s) {
 
 size_t clip_scratch_bytes(const std::vector<int>& counts) {
   size_t slots = counts.size();
-  for (int n : counts)
-    if (n > 0) slots += static_cast<size_t>(partial_blocks(n));
+  for (int n : counts) slots += partial_slots(n);
   return slots * sizeof(double);
 }
 
 void clip_scale_on_device(const std::vector<std::pair<const float*, int>>& arrays, float clip,
                           void* scratch, float* out) {
   const int k = static_cast<int>(arrays.size());
-  Context& ctx = Context::get();
   double* results = static_cast<double*>(scratch);
-  if (k > 0)
-    check(cudaMemsetAsync(results, 0, k * sizeof(double), ctx.stream()), "cudaMemsetAsync");
-  double* partials = results + k;
-  for (int j = 0; j < k; ++j) {
-    const int n = arrays[j].second;
-    if (n <= 0) continue;
-    const int blocks = partial_blocks(n);
-    sumsq_partials_kernel<<<blocks, kThreads, 0, ctx.stream()>>>(n, arrays[j].first, partials);
-    check_launch("sumsq_partials");
-    sum_partials_kernel<<<1, kThreads, 0, ctx.stream()>>>(blocks, partials, results + j);
-    check_launch("sum_partials");
-    partials += blocks;
-  }
-  clip_scale_kernel<<<1, 1, 0, ctx.stream()>>>(k, results, clip, out);
+  queue_sums_of_squares(arrays, results);
+  clip_scale_kernel<<<1, 1, 0, Context::get().stream()>>>(k, results, clip, out);
   check_launch("clip_scale");
 }
 

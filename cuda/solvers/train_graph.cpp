@@ -7,6 +7,7 @@
 #include <cstring>
 #include <exception>
 
+#include "cuda/solvers/graph_ops.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "net/net.hpp"
@@ -102,10 +103,7 @@ void TrainGraph::set_capture_mode(bool on) {
     scalars.rate = reinterpret_cast<const float*>(device_ + in_offset_);
     scalars.clip = reinterpret_cast<float*>(device_) + kClipWord;
     scalars.scratch = device_ + bytes_ - align_up(rule_.clip_scratch_bytes(), 256);
-    scalars.loss = reinterpret_cast<const float*>(device_) + kLossWord;
-    scalars.errors = reinterpret_cast<const int*>(device_) + kErrorWords;
-    scalars.error_count = layers_;
-    scalars.hold = reinterpret_cast<int*>(device_ + hold_offset_);
+    scalars.hold = reinterpret_cast<const int*>(device_ + hold_offset_);
   }
   rule_.set_graph_scalars(scalars);
 }
@@ -189,6 +187,11 @@ bool TrainGraph::capture(int iter) {
       net_.clear_param_diffs();
       net_.forward_from_to(plan_.first_layer, layers_ - 1);
       net_.backward_from_to(layers_ - 1, plan_.first_layer);
+      // Eager mode stops before updating on a non-finite loss or a layer's error: the
+      // replay holds its update back then (UpdateRule::GraphScalars::hold).
+      set_update_hold(reinterpret_cast<const float*>(device_) + kLossWord,
+                      reinterpret_cast<const int*>(device_) + kErrorWords, layers_,
+                      reinterpret_cast<int*>(device_ + hold_offset_));
       rule_.apply(1.f, iter);  // the rate is read on the device
       check(cudaMemcpyAsync(host_, device_, out_bytes_, cudaMemcpyDeviceToHost, stream),
             "cudaMemcpyAsync (loss to the host)");

@@ -9,7 +9,6 @@
 
 #ifdef CORTADO_WITH_CUDA
 #include "cuda/solvers/gradient_ops.hpp"
-#include "cuda/solvers/graph_ops.hpp"
 #include "cuda/solvers/update_kernels.hpp"
 #endif
 
@@ -111,7 +110,6 @@ void UpdateRule::apply_gpu(float rate, int iter) {
   if (graph) {
     // Graph mode: the rate and the clip scale come from device memory (see set_graph_scalars).
     prep.rate_factor = graph_.rate;
-    gpu::set_update_hold(graph_.loss, graph_.errors, graph_.error_count, graph_.hold);
     prep.hold = graph_.hold;
     if (solver_.clip_gradients() >= 0) {
       std::vector<std::pair<const float*, int>> diffs;

@@ -51,17 +51,13 @@ class UpdateRule {
   // written before each replay with rate_factor(rate, iter)), and clip_gradients'
   // scale is computed on the device into clip[0] (scale) and clip[1] (norm), using
   // `scratch` (clip_scratch_bytes()). All nullptr: eager mode.
-  // The update is also held back on the device (`hold`, one int) when the iteration's
-  // `loss` is not finite or any of `errors` (the layers' error codes) is set, as eager
-  // mode stops before updating then.
+  // The update changes nothing while the device int `hold` is non-zero (the graph sets
+  // it when the iteration failed, where eager mode stops before updating).
   struct GraphScalars {
     const float* rate = nullptr;
     float* clip = nullptr;
     void* scratch = nullptr;
-    const float* loss = nullptr;
-    const int* errors = nullptr;
-    int error_count = 0;
-    int* hold = nullptr;
+    const int* hold = nullptr;
   };
   void set_graph_scalars(const GraphScalars& s) { graph_ = s; }
   // The rate the update kernel applies for update number `iter` at `rate` (Adam: with
