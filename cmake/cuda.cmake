@@ -2,9 +2,13 @@
 # found (CORTADO_CUDA=AUTO) or demanded (ON). Included after `core` is defined.
 # With it: CORTADO_WITH_CUDA is defined for core and its users, cudart and cuBLAS
 # are linked, and cuDNN too when found (then CORTADO_WITH_CUDNN is defined).
-set_property(CACHE CORTADO_CUDA PROPERTY STRINGS AUTO ON OFF)
-if(NOT CORTADO_CUDA MATCHES "^(AUTO|ON|OFF)$")
-  message(FATAL_ERROR "CORTADO_CUDA must be AUTO, ON or OFF, not '${CORTADO_CUDA}'")
+set_property(CACHE CORTADO_CUDA PROPERTY STRINGS AUTO ON OFF EMU)
+if(NOT CORTADO_CUDA MATCHES "^(AUTO|ON|OFF|EMU)$")
+  message(FATAL_ERROR "CORTADO_CUDA must be AUTO, ON, OFF or EMU, not '${CORTADO_CUDA}'")
+endif()
+if(CORTADO_CUDA STREQUAL "EMU")
+  include(cmake/cuda_emu.cmake)
+  return()
 endif()
 if(CORTADO_CUDA STREQUAL "OFF")
   message(STATUS "CUDA backend: off (CORTADO_CUDA=OFF)")

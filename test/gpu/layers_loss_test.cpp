@@ -82,7 +82,16 @@ TEST_CASE("GPU SoftmaxWithLoss matches the CPU layer: normalizations, ignore_lab
   weighted.bottoms = {{3, 2, 5}, {3, 2}};
   weighted.label_bottoms = {1};
   weighted.label_classes = 5;
+  // The layer backpropagates the loss only (as Caffe's does): the probabilities' diff
+  // is ignored, so the numeric check, whose objective weighs every top, is for one top.
+  weighted.gradient_check = false;
   check_layer_parity(weighted);
+  LayerCase spatial = weighted;
+  spatial.layer =
+      "name: 'loss' type: 'SoftmaxWithLoss' bottom: 'x' bottom: 'label' top: 'loss' "
+      "softmax_param { axis: 2 }";
+  spatial.gradient_check = true;
+  check_layer_parity(spatial);
   LayerCase all_ignored;  // every label ignored: loss 0, gradient 0
   all_ignored.layer =
       "name: 'loss' type: 'SoftmaxWithLoss' bottom: 'x' bottom: 'label' top: 'loss' "

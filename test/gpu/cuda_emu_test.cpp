@@ -1,0 +1,156 @@
+// cuda_emu (test/support/cuda_emu): the CPU emulator that runs these GPU tests in CI.
+// Built only with CORTADO_CUDA=EMU. What it must do for the other tests to mean
+// something: run kernels with CUDA's thread model, refuse what a GPU refuses, and
+// record and replay graphs.
+#ifdef CORTADO_CUDA_EMU
+#include <cuda_runtime_api.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <csignal>
+#include <vector>
+
+#include "support/cuda_emu/device.hpp"
+
+namespace {
+
+constexpr int kBlock = 128;
+
+// Each block sums its 128 values through shared memory (a tree with __syncthreads).
+void block_sums(const float* x, float* out) {
+  __shared__ float part[kBlock];
+  part[threadIdx.x] = x[blockIdx.x * kBlock + threadIdx.x];
+  __syncthreads();
+  for (int s = kBlock / 2; s > 0; s >>= 1) {
+    if (static_cast<int>(threadIdx.x) < s) part[threadIdx.x] += part[threadIdx.x + s];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) out[blockIdx.x] = part[0];
+}
+
+// Each warp sums its lanes' values with shuffles; lane 0 writes.
+void warp_sums(const float* x, float* out) {
+  float v = x[threadIdx.x];
+  for (int d = 16; d > 0; d /= 2) v += __shfl_down_sync(0xffffffffu, v, d);
+  if (threadIdx.x % 32 == 0) out[threadIdx.x / 32] = v;
+}
+
+void add_one(int n, float* x) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) x[i] += 1.f;
+}
+
+template <class F, class... A>
+void launch(dim3 grid, dim3 block, cudaStream_t s, F f, A... args) {
+  cudaemu::launch(cudaemu::Config(grid, block, 0, s), f, args...);
+}
+
+float* device_copy(const std::vector<float>& v) {
+  void* p = nullptr;
+  REQUIRE(cudaMalloc(&p, v.size() * sizeof(float)) == cudaSuccess);
+  REQUIRE(cudaMemcpy(p, v.data(), v.size() * sizeof(float), cudaMemcpyHostToDevice) == cudaSuccess);
+  return static_cast<float*>(p);
+}
+
+std::vector<float> host_copy(const float* d, size_t n) {
+  std::vector<float> v(n);
+  REQUIRE(cudaMemcpy(v.data(), d, n * sizeof(float), cudaMemcpyDeviceToHost) == cudaSuccess);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("cuda_emu: block threads meet at __syncthreads, warps exchange by shuffles",
+          "[gpu][cuda_emu]") {
+  std::vector<float> x(3 * kBlock);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7);
+  float* dx = device_copy(x);
+  float* dout = device_copy(std::vector<float>(4, 0.f));
+  launch(3, kBlock, nullptr, &block_sums, static_cast<const float*>(dx), dout);
+  REQUIRE(cudaGetLastError() == cudaSuccess);
+  const std::vector<float> sums = host_copy(dout, 3);
+  for (int b = 0; b < 3; ++b) {
+    float want = 0;
+    for (int t = 0; t < kBlock; ++t) want += x[b * kBlock + t];
+    CHECK(sums[b] == want);
+  }
+  launch(1, kBlock, nullptr, &warp_sums, static_cast<const float*>(dx), dout);
+  const std::vector<float> warps = host_copy(dout, 4);
+  for (int w = 0; w < 4; ++w) {
+    float want = 0;
+    for (int t = 0; t < 32; ++t) want += x[w * 32 + t];
+    CHECK(warps[w] == want);
+  }
+  cudaFree(dx);
+  cudaFree(dout);
+}
+
+TEST_CASE("cuda_emu: new device memory is not zero, and a bad launch is a launch error",
+          "[gpu][cuda_emu]") {
+  void* p = nullptr;
+  REQUIRE(cudaMalloc(&p, 16 * sizeof(float)) == cudaSuccess);
+  CHECK(std::isnan(host_copy(static_cast<float*>(p), 16)[5]));
+  launch(1, 2048, nullptr, &add_one, 16, static_cast<float*>(p));
+  CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration);
+  CHECK(cudaGetLastError() == cudaSuccess);
+  // A copy whose kind does not match where its pointers are.
+  float host[4];
+  CHECK(cudaMemcpy(p, host, sizeof host, cudaMemcpyDeviceToHost) == cudaErrorInvalidValue);
+  cudaGetLastError();
+  cudaFree(p);
+}
+
+TEST_CASE("cuda_emu: host code touching device memory faults, as on a GPU", "[gpu][cuda_emu]") {
+  void* p = nullptr;
+  REQUIRE(cudaMalloc(&p, 64) == cudaSuccess);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    signal(SIGSEGV, SIG_DFL);
+    volatile float v = *static_cast<float*>(p);
+    (void)v;
+    _exit(0);  // not reached when the read faults
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFSIGNALED(status));
+  cudaFree(p);
+}
+
+TEST_CASE("cuda_emu: a capture records kernels for replay and refuses what CUDA refuses",
+          "[gpu][cuda_emu]") {
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreate(&s) == cudaSuccess);
+  float* dx = device_copy(std::vector<float>(8, 0.f));
+  REQUIRE(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
+  launch(1, 8, s, &add_one, 8, dx);
+  cudaGraph_t graph = nullptr;
+  REQUIRE(cudaStreamEndCapture(s, &graph) == cudaSuccess);
+  CHECK(host_copy(dx, 8)[3] == 0.f);  // recorded, not run
+  cudaGraphExec_t exec = nullptr;
+  REQUIRE(cudaGraphInstantiateWithFlags(&exec, graph, 0) == cudaSuccess);
+  REQUIRE(cudaGraphLaunch(exec, s) == cudaSuccess);
+  REQUIRE(cudaGraphLaunch(exec, s) == cudaSuccess);
+  CHECK(host_copy(dx, 8)[3] == 2.f);
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+
+  // Allocating, synchronising, a pageable copy or the legacy stream during a capture:
+  // refused, and the capture is spoiled.
+  void* p = nullptr;
+  float pageable[8];
+  REQUIRE(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
+  CHECK(cudaMalloc(&p, 64) == cudaErrorStreamCaptureUnsupported);
+  CHECK(cudaStreamSynchronize(s) == cudaErrorStreamCaptureUnsupported);
+  CHECK(cudaMemsetAsync(dx, 0, 8, nullptr) == cudaErrorStreamCaptureImplicit);
+  CHECK(cudaMemcpyAsync(pageable, dx, sizeof pageable, cudaMemcpyDeviceToHost, s) ==
+        cudaErrorStreamCaptureUnsupported);
+  CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorStreamCaptureInvalidated);
+  CHECK(graph == nullptr);
+  cudaGetLastError();
+  cudaFree(dx);
+  cudaStreamDestroy(s);
+}
+#endif  // CORTADO_CUDA_EMU

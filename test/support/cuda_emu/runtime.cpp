@@ -1,0 +1,480 @@
+// cuda_emu's runtime API: devices, memory, streams, events and graphs (see device.hpp).
+// Work queued on a stream runs at once on the calling thread, so streams are always
+// in order; a capturing stream records it into a graph instead. The calls that CUDA
+// refuses during a capture (synchronous copies, allocation, synchronisation, the
+// legacy stream) are refused the same way and spoil the capture.
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "device.hpp"
+#include "memory.hpp"
+#include "queue.hpp"
+
+struct CUgraph_st {
+  std::vector<std::function<void()>> ops;
+};
+struct CUgraphExec_st {
+  std::vector<std::function<void()>> ops;
+};
+struct CUstream_st {
+  unsigned flags = 0;
+  bool capturing = false;
+  bool spoiled = false;  // an illegal call during the capture
+  cudaStreamCaptureMode mode = cudaStreamCaptureModeGlobal;
+  std::thread::id capturer;
+  CUgraph_st* graph = nullptr;
+};
+struct CUevent_st {
+  bool timing = true;
+  bool recorded = false;
+  std::chrono::steady_clock::time_point when;
+};
+
+namespace cudaemu {
+namespace {
+
+thread_local cudaError_t last_error = cudaSuccess;
+thread_local int current_device = 0;
+
+std::mutex streams_mutex;
+std::vector<CUstream_st*> capturing_streams;
+
+int device_count() {
+  const char* env = std::getenv("CUDA_EMU_DEVICES");
+  return env ? std::atoi(env) : 1;
+}
+
+cudaError_t fail(cudaError_t e) {
+  last_error = e;
+  return e;
+}
+
+// A capture that a call made now would spoil: one begun by this thread (thread-local
+// or global mode) or by any thread in global mode.
+CUstream_st* capture_spoiled_by_this_thread() {
+  std::lock_guard<std::mutex> lock(streams_mutex);
+  for (CUstream_st* s : capturing_streams) {
+    if (s->mode == cudaStreamCaptureModeRelaxed) continue;
+    if (s->mode == cudaStreamCaptureModeGlobal || s->capturer == std::this_thread::get_id())
+      return s;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// Refuses a call CUDA calls unsafe during a capture.
+cudaError_t refuse_if_capturing() {
+  if (CUstream_st* s = capture_spoiled_by_this_thread()) {
+    s->spoiled = true;
+    return fail(cudaErrorStreamCaptureUnsupported);
+  }
+  return cudaSuccess;
+}
+
+cudaError_t submit(cudaStream_t s, std::function<void()> op) {
+  if (!s) {
+    // The legacy stream waits for every blocking stream: not while one captures.
+    std::lock_guard<std::mutex> lock(streams_mutex);
+    for (CUstream_st* c : capturing_streams) {
+      if (!(c->flags & cudaStreamNonBlocking)) {
+        c->spoiled = true;
+        return fail(cudaErrorStreamCaptureImplicit);
+      }
+    }
+  } else if (s->capturing) {
+    s->graph->ops.push_back(std::move(op));
+    return cudaSuccess;
+  }
+  DeviceAccess access;
+  op();
+  return cudaSuccess;
+}
+
+void queue_kernel(const Config& c, void (*op)(const void*), const void* closure,
+                  void* (*copy)(const void*), void (*destroy)(void*)) {
+  const unsigned long long threads =
+      static_cast<unsigned long long>(c.block.x) * c.block.y * c.block.z;
+  if (c.grid.x == 0 || c.grid.y == 0 || c.grid.z == 0 || threads == 0 || threads > 1024 ||
+      c.grid.y > 65535 || c.grid.z > 65535 || c.block.z > 64) {
+    last_error = cudaErrorInvalidConfiguration;
+    return;
+  }
+  if (c.stream && c.stream->capturing) {
+    std::shared_ptr<void> kept(copy(closure), destroy);
+    submit(c.stream, [op, kept] { op(kept.get()); });
+    return;
+  }
+  const cudaError_t e = submit(c.stream, [op, closure] { op(closure); });
+  if (e != cudaSuccess) last_error = e;
+}
+
+void check_kernel_pointer(const void* p, int arg) {
+  if (!p || is_device(p, 0) || is_pinned(p)) return;
+  std::fprintf(stderr,
+               "cuda_emu: kernel argument %d is a pointer to host memory (%p); a GPU would "
+               "fault reading it\n",
+               arg, p);
+  std::abort();
+}
+
+}  // namespace cudaemu
+
+using cudaemu::fail;
+using cudaemu::refuse_if_capturing;
+using cudaemu::submit;
+
+cudaError_t cudaGetDeviceCount(int* count) {
+  *count = cudaemu::device_count();
+  if (*count == 0) return fail(cudaErrorNoDevice);
+  return cudaSuccess;
+}
+
+cudaError_t cudaSetDevice(int device) {
+  if (device < 0 || device >= cudaemu::device_count()) return fail(cudaErrorInvalidDevice);
+  cudaemu::current_device = device;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGetDevice(int* device) {
+  *device = cudaemu::current_device;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+  if (device < 0 || device >= cudaemu::device_count()) return fail(cudaErrorInvalidDevice);
+  *prop = cudaDeviceProp{};
+  std::snprintf(prop->name, sizeof prop->name, "cuda_emu CPU emulator");
+  prop->totalGlobalMem = cudaemu::device_capacity();
+  prop->sharedMemPerBlock = 48 * 1024;
+  prop->warpSize = 32;
+  prop->maxThreadsPerBlock = 1024;
+  prop->maxThreadsDim[0] = prop->maxThreadsDim[1] = 1024;
+  prop->maxThreadsDim[2] = 64;
+  prop->maxGridSize[0] = 2147483647;
+  prop->maxGridSize[1] = prop->maxGridSize[2] = 65535;
+  prop->multiProcessorCount = 4;
+  prop->major = 9;
+  prop->minor = 0;
+  prop->computeMode = cudaComputeModeDefault;
+  return cudaSuccess;
+}
+
+cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) {
+  if (device < 0 || device >= cudaemu::device_count()) return fail(cudaErrorInvalidDevice);
+  switch (attr) {
+    case cudaDevAttrComputeMode:
+      *value = cudaComputeModeDefault;
+      return cudaSuccess;
+    case cudaDevAttrMultiProcessorCount:
+      *value = 4;
+      return cudaSuccess;
+  }
+  return fail(cudaErrorInvalidValue);
+}
+
+cudaError_t cudaDeviceSynchronize() { return refuse_if_capturing(); }
+
+const char* cudaGetErrorName(cudaError_t error) {
+  switch (error) {
+    case cudaSuccess:
+      return "cudaSuccess";
+    case cudaErrorInvalidValue:
+      return "cudaErrorInvalidValue";
+    case cudaErrorMemoryAllocation:
+      return "cudaErrorMemoryAllocation";
+    case cudaErrorInitializationError:
+      return "cudaErrorInitializationError";
+    case cudaErrorInvalidConfiguration:
+      return "cudaErrorInvalidConfiguration";
+    case cudaErrorInvalidDevicePointer:
+      return "cudaErrorInvalidDevicePointer";
+    case cudaErrorInvalidMemcpyDirection:
+      return "cudaErrorInvalidMemcpyDirection";
+    case cudaErrorInvalidResourceHandle:
+      return "cudaErrorInvalidResourceHandle";
+    case cudaErrorNotReady:
+      return "cudaErrorNotReady";
+    case cudaErrorNoDevice:
+      return "cudaErrorNoDevice";
+    case cudaErrorInvalidDevice:
+      return "cudaErrorInvalidDevice";
+    case cudaErrorStreamCaptureUnsupported:
+      return "cudaErrorStreamCaptureUnsupported";
+    case cudaErrorStreamCaptureInvalidated:
+      return "cudaErrorStreamCaptureInvalidated";
+    case cudaErrorStreamCaptureUnmatched:
+      return "cudaErrorStreamCaptureUnmatched";
+    case cudaErrorStreamCaptureImplicit:
+      return "cudaErrorStreamCaptureImplicit";
+    case cudaErrorUnknown:
+      return "cudaErrorUnknown";
+  }
+  return "unrecognized error code";
+}
+
+const char* cudaGetErrorString(cudaError_t error) {
+  switch (error) {
+    case cudaSuccess:
+      return "no error";
+    case cudaErrorMemoryAllocation:
+      return "out of memory";
+    case cudaErrorNoDevice:
+      return "no CUDA-capable device is detected";
+    case cudaErrorInvalidDevice:
+      return "invalid device ordinal";
+    case cudaErrorInvalidConfiguration:
+      return "invalid configuration argument";
+    case cudaErrorStreamCaptureUnsupported:
+      return "operation not permitted when stream is capturing";
+    case cudaErrorStreamCaptureInvalidated:
+      return "operation failed due to a previous error during capture";
+    case cudaErrorStreamCaptureImplicit:
+      return "operation would make the legacy stream depend on a capturing blocking stream";
+    default:
+      return cudaGetErrorName(error);
+  }
+}
+
+cudaError_t cudaGetLastError() {
+  const cudaError_t e = cudaemu::last_error;
+  cudaemu::last_error = cudaSuccess;
+  return e;
+}
+
+cudaError_t cudaPeekAtLastError() { return cudaemu::last_error; }
+
+cudaError_t cudaMalloc(void** ptr, size_t size) {
+  *ptr = nullptr;
+  if (cudaError_t e = refuse_if_capturing()) return e;
+  if (size == 0) return cudaSuccess;
+  *ptr = cudaemu::device_alloc(size);
+  return *ptr ? cudaSuccess : fail(cudaErrorMemoryAllocation);
+}
+
+cudaError_t cudaMallocAsync(void** ptr, size_t size, cudaStream_t) {
+  // Legal during a capture (an allocation node); here the memory is made at once.
+  *ptr = size ? cudaemu::device_alloc(size) : nullptr;
+  return *ptr || size == 0 ? cudaSuccess : fail(cudaErrorMemoryAllocation);
+}
+
+cudaError_t cudaFree(void* ptr) {
+  if (cudaError_t e = refuse_if_capturing()) return e;
+  if (!ptr) return cudaSuccess;
+  return cudaemu::device_free(ptr) ? cudaSuccess : fail(cudaErrorInvalidValue);
+}
+
+cudaError_t cudaFreeAsync(void* ptr, cudaStream_t) {
+  if (!ptr) return cudaSuccess;
+  return cudaemu::device_free(ptr) ? cudaSuccess : fail(cudaErrorInvalidValue);
+}
+
+cudaError_t cudaMallocHost(void** ptr, size_t size) {
+  *ptr = nullptr;
+  if (cudaError_t e = refuse_if_capturing()) return e;
+  *ptr = cudaemu::pinned_alloc(size);
+  return *ptr ? cudaSuccess : fail(cudaErrorMemoryAllocation);
+}
+
+cudaError_t cudaHostAlloc(void** ptr, size_t size, unsigned int) {
+  return cudaMallocHost(ptr, size);
+}
+
+cudaError_t cudaFreeHost(void* ptr) {
+  if (cudaError_t e = refuse_if_capturing()) return e;
+  if (!ptr) return cudaSuccess;
+  return cudaemu::pinned_free(ptr) ? cudaSuccess : fail(cudaErrorInvalidValue);
+}
+
+cudaError_t cudaMemGetInfo(size_t* free, size_t* total) {
+  *total = cudaemu::device_capacity();
+  *free = *total - cudaemu::device_used();
+  return cudaSuccess;
+}
+
+namespace {
+
+// With unified addressing a copy's kind must match where its pointers are.
+bool kind_matches(void* dst, const void* src, size_t n, cudaMemcpyKind kind) {
+  const bool dst_dev = cudaemu::is_device(dst, n), src_dev = cudaemu::is_device(src, n);
+  const bool dst_host = !cudaemu::is_device(dst, 1), src_host = !cudaemu::is_device(src, 1);
+  switch (kind) {
+    case cudaMemcpyHostToHost:
+      return dst_host && src_host;
+    case cudaMemcpyHostToDevice:
+      return dst_dev && src_host;
+    case cudaMemcpyDeviceToHost:
+      return dst_host && src_dev;
+    case cudaMemcpyDeviceToDevice:
+      return dst_dev && src_dev;
+    case cudaMemcpyDefault:
+      return (dst_dev || dst_host) && (src_dev || src_host);
+  }
+  return false;
+}
+
+}  // namespace
+
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, cudaMemcpyKind kind,
+                            cudaStream_t stream) {
+  if (count == 0) return cudaSuccess;
+  if (!kind_matches(dst, src, count, kind)) return fail(cudaErrorInvalidValue);
+  // A graph cannot copy from or to pageable host memory.
+  if (stream && stream->capturing) {
+    for (const void* p : {static_cast<const void*>(dst), src}) {
+      if (!cudaemu::is_device(p, 1) && !cudaemu::is_pinned(p)) {
+        stream->spoiled = true;
+        return fail(cudaErrorStreamCaptureUnsupported);
+      }
+    }
+  }
+  return submit(stream, [dst, src, count] { std::memmove(dst, src, count); });
+}
+
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, cudaMemcpyKind kind) {
+  if (cudaError_t e = refuse_if_capturing()) return e;
+  return cudaMemcpyAsync(dst, src, count, kind, nullptr);
+}
+
+cudaError_t cudaMemsetAsync(void* ptr, int value, size_t count, cudaStream_t stream) {
+  if (count == 0) return cudaSuccess;
+  if (!cudaemu::is_device(ptr, count)) return fail(cudaErrorInvalidValue);
+  return submit(stream, [ptr, value, count] { std::memset(ptr, value, count); });
+}
+
+cudaError_t cudaMemset(void* ptr, int value, size_t count) {
+  if (cudaError_t e = refuse_if_capturing()) return e;
+  return cudaMemsetAsync(ptr, value, count, nullptr);
+}
+
+cudaError_t cudaStreamCreate(cudaStream_t* stream) {
+  return cudaStreamCreateWithFlags(stream, cudaStreamDefault);
+}
+
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags) {
+  *stream = new CUstream_st;
+  (*stream)->flags = flags;
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+  if (!stream || stream->capturing) return fail(cudaErrorInvalidResourceHandle);
+  delete stream;
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
+  if (stream && stream->capturing) {
+    stream->spoiled = true;
+    return fail(cudaErrorStreamCaptureUnsupported);
+  }
+  return refuse_if_capturing();
+}
+
+cudaError_t cudaStreamQuery(cudaStream_t stream) { return cudaStreamSynchronize(stream); }
+
+cudaError_t cudaStreamWaitEvent(cudaStream_t, cudaEvent_t event, unsigned int) {
+  return event ? cudaSuccess : fail(cudaErrorInvalidResourceHandle);
+}
+
+cudaError_t cudaEventCreate(cudaEvent_t* event) {
+  return cudaEventCreateWithFlags(event, cudaEventDefault);
+}
+
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned int flags) {
+  *event = new CUevent_st;
+  (*event)->timing = !(flags & cudaEventDisableTiming);
+  return cudaSuccess;
+}
+
+cudaError_t cudaEventDestroy(cudaEvent_t event) {
+  delete event;
+  return cudaSuccess;
+}
+
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
+  if (!event) return fail(cudaErrorInvalidResourceHandle);
+  return submit(stream, [event] {
+    event->recorded = true;
+    event->when = std::chrono::steady_clock::now();
+  });
+}
+
+cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+  if (!event) return fail(cudaErrorInvalidResourceHandle);
+  return refuse_if_capturing();
+}
+
+cudaError_t cudaEventQuery(cudaEvent_t event) { return cudaEventSynchronize(event); }
+
+cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
+  if (!start || !end || !start->timing || !end->timing) return fail(cudaErrorInvalidResourceHandle);
+  if (!start->recorded || !end->recorded) return fail(cudaErrorInvalidResourceHandle);
+  *ms = std::chrono::duration<float, std::milli>(end->when - start->when).count();
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode mode) {
+  // The legacy stream cannot be captured.
+  if (!stream || stream->capturing) return fail(cudaErrorInvalidValue);
+  std::lock_guard<std::mutex> lock(cudaemu::streams_mutex);
+  stream->capturing = true;
+  stream->spoiled = false;
+  stream->mode = mode;
+  stream->capturer = std::this_thread::get_id();
+  stream->graph = new CUgraph_st;
+  cudaemu::capturing_streams.push_back(stream);
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
+  *graph = nullptr;
+  if (!stream || !stream->capturing) return fail(cudaErrorInvalidValue);
+  if (stream->mode != cudaStreamCaptureModeRelaxed &&
+      stream->capturer != std::this_thread::get_id())
+    return fail(cudaErrorStreamCaptureUnmatched);
+  std::lock_guard<std::mutex> lock(cudaemu::streams_mutex);
+  auto& list = cudaemu::capturing_streams;
+  for (size_t i = 0; i < list.size(); ++i)
+    if (list[i] == stream) list.erase(list.begin() + static_cast<long>(i--));
+  stream->capturing = false;
+  CUgraph_st* g = stream->graph;
+  stream->graph = nullptr;
+  if (stream->spoiled) {
+    delete g;
+    return fail(cudaErrorStreamCaptureInvalidated);
+  }
+  *graph = g;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGraphInstantiateWithFlags(cudaGraphExec_t* exec, cudaGraph_t graph,
+                                          unsigned long long) {
+  if (!graph) return fail(cudaErrorInvalidValue);
+  *exec = new CUgraphExec_st{graph->ops};
+  return cudaSuccess;
+}
+
+cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
+  if (!exec) return fail(cudaErrorInvalidValue);
+  return submit(stream, [exec] {
+    for (auto& op : exec->ops) op();
+  });
+}
+
+cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
+  delete graph;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {
+  delete exec;
+  return cudaSuccess;
+}
