@@ -153,4 +153,35 @@ TEST_CASE("cuda_emu: a capture records kernels for replay and refuses what CUDA 
   cudaFree(dx);
   cudaStreamDestroy(s);
 }
+TEST_CASE("cuda_emu: queued work runs when waited for, and events order streams",
+          "[gpu][cuda_emu]") {
+  cudaStream_t s1 = nullptr, s2 = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s1, cudaStreamNonBlocking) == cudaSuccess);
+  REQUIRE(cudaStreamCreateWithFlags(&s2, cudaStreamNonBlocking) == cudaSuccess);
+  float* dx = device_copy(std::vector<float>(8, 0.f));
+  void* pinned = nullptr;
+  REQUIRE(cudaMallocHost(&pinned, 8 * sizeof(float)) == cudaSuccess);
+  auto* host = static_cast<float*>(pinned);
+  host[0] = -1.f;
+  launch(1, 8, s1, &add_one, 8, dx);
+  REQUIRE(cudaMemcpyAsync(host, dx, 8 * sizeof(float), cudaMemcpyDeviceToHost, s1) == cudaSuccess);
+  CHECK(host[0] == -1.f);  // not waited for yet: a GPU may not have run it either
+  REQUIRE(cudaStreamSynchronize(s1) == cudaSuccess);
+  CHECK(host[0] == 1.f);
+
+  // s2 reads what s1 writes, after waiting on s1's event.
+  cudaEvent_t done = nullptr;
+  REQUIRE(cudaEventCreateWithFlags(&done, cudaEventDisableTiming) == cudaSuccess);
+  launch(1, 8, s1, &add_one, 8, dx);
+  REQUIRE(cudaEventRecord(done, s1) == cudaSuccess);
+  REQUIRE(cudaStreamWaitEvent(s2, done, 0) == cudaSuccess);
+  REQUIRE(cudaMemcpyAsync(host, dx, 8 * sizeof(float), cudaMemcpyDeviceToHost, s2) == cudaSuccess);
+  REQUIRE(cudaStreamSynchronize(s2) == cudaSuccess);
+  CHECK(host[0] == 2.f);
+  cudaEventDestroy(done);
+  cudaFreeHost(pinned);
+  cudaFree(dx);
+  cudaStreamDestroy(s1);
+  cudaStreamDestroy(s2);
+}
 #endif  // CORTADO_CUDA_EMU

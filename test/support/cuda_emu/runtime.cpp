@@ -1,11 +1,16 @@
 // cuda_emu's runtime API: devices, memory, streams, events and graphs (see device.hpp).
-// Work queued on a stream runs at once on the calling thread, so streams are always
-// in order; a capturing stream records it into a graph instead. The calls that CUDA
-// refuses during a capture (synchronous copies, allocation, synchronisation, the
-// legacy stream) are refused the same way and spoil the capture.
+// Work queued on a stream waits there until something needs it: a synchronisation of
+// the stream, an event or the device, another stream waiting on an event, the legacy
+// stream (which waits for every blocking stream), a copy from or to pageable memory
+// (synchronous in CUDA), cudaFree. So work that a missing wait would leave unfinished
+// is unfinished here too, as it may be on a GPU, rather than done at once. One thread
+// at a time runs device work; a capturing stream records its work into a graph. The
+// calls CUDA refuses during a capture are refused the same way and spoil the capture.
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -21,10 +26,16 @@ struct CUgraph_st {
   std::vector<std::function<void()>> ops;
 };
 struct CUgraphExec_st {
-  std::vector<std::function<void()>> ops;
+  // Shared with queued launches: an executable graph may be destroyed while launched.
+  std::shared_ptr<const std::vector<std::function<void()>>> ops;
 };
 struct CUstream_st {
   unsigned flags = 0;
+  // Work queued and not yet run; `queued` counts all ever queued, `started` those
+  // taken off the queue (a ticket n means "the first n have run").
+  std::mutex mutex;
+  std::deque<std::function<void()>> pending;
+  uint64_t queued = 0, started = 0;
   bool capturing = false;
   bool spoiled = false;  // an illegal call during the capture
   cudaStreamCaptureMode mode = cudaStreamCaptureModeGlobal;
@@ -34,6 +45,8 @@ struct CUstream_st {
 struct CUevent_st {
   bool timing = true;
   bool recorded = false;
+  CUstream_st* stream = nullptr;  // where it was last recorded, and the ticket there
+  uint64_t ticket = 0;
   std::chrono::steady_clock::time_point when;
 };
 
@@ -45,6 +58,9 @@ thread_local int current_device = 0;
 
 std::mutex streams_mutex;
 std::vector<CUstream_st*> capturing_streams;
+std::vector<CUstream_st*> live_streams;
+// Device work runs on one host thread at a time (recursive: work may wait for work).
+std::recursive_mutex device_mutex;
 
 int device_count() {
   const char* env = std::getenv("CUDA_EMU_DEVICES");
@@ -79,22 +95,86 @@ cudaError_t refuse_if_capturing() {
   return cudaSuccess;
 }
 
-cudaError_t submit(cudaStream_t s, std::function<void()> op) {
+// Runs s's queued work up to ticket t, in order.
+void run_until(CUstream_st* s, uint64_t t) {
+  std::lock_guard<std::recursive_mutex> device(device_mutex);
+  for (;;) {
+    std::function<void()> op;
+    {
+      std::lock_guard<std::mutex> lock(s->mutex);
+      if (s->started >= t || s->pending.empty()) return;
+      op = std::move(s->pending.front());
+      s->pending.pop_front();
+      ++s->started;
+    }
+    DeviceAccess access;
+    op();
+  }
+}
+
+void run_all_of(CUstream_st* s) {
+  uint64_t t;
+  {
+    std::lock_guard<std::mutex> lock(s->mutex);
+    t = s->queued;
+  }
+  run_until(s, t);
+}
+
+void run_everything(bool blocking_only) {
+  std::vector<CUstream_st*> streams;
+  {
+    std::lock_guard<std::mutex> lock(streams_mutex);
+    streams = live_streams;
+  }
+  for (CUstream_st* s : streams)
+    if (!blocking_only || !(s->flags & cudaStreamNonBlocking)) run_all_of(s);
+}
+
+void run_now(const std::function<void()>& op) {
+  std::lock_guard<std::recursive_mutex> device(device_mutex);
+  DeviceAccess access;
+  op();
+}
+
+cudaError_t submit(cudaStream_t s, std::function<void()> op, bool now) {
   if (!s) {
     // The legacy stream waits for every blocking stream: not while one captures.
-    std::lock_guard<std::mutex> lock(streams_mutex);
-    for (CUstream_st* c : capturing_streams) {
-      if (!(c->flags & cudaStreamNonBlocking)) {
-        c->spoiled = true;
-        return fail(cudaErrorStreamCaptureImplicit);
+    {
+      std::lock_guard<std::mutex> lock(streams_mutex);
+      for (CUstream_st* c : capturing_streams) {
+        if (!(c->flags & cudaStreamNonBlocking)) {
+          c->spoiled = true;
+          return fail(cudaErrorStreamCaptureImplicit);
+        }
       }
     }
-  } else if (s->capturing) {
+    run_everything(true);
+    run_now(op);
+    return cudaSuccess;
+  }
+  if (s->capturing) {
     s->graph->ops.push_back(std::move(op));
     return cudaSuccess;
   }
-  DeviceAccess access;
-  op();
+  if (now) {
+    run_all_of(s);
+    run_now(op);
+    return cudaSuccess;
+  }
+  std::lock_guard<std::mutex> lock(s->mutex);
+  s->pending.push_back(std::move(op));
+  ++s->queued;
+  return cudaSuccess;
+}
+
+cudaError_t submit(cudaStream_t s, std::function<void()> op) {
+  return submit(s, std::move(op), false);
+}
+
+cudaError_t synchronize_device() {
+  if (cudaError_t e = refuse_if_capturing()) return e;
+  run_everything(false);
   return cudaSuccess;
 }
 
@@ -107,12 +187,13 @@ void queue_kernel(const Config& c, void (*op)(const void*), const void* closure,
     last_error = cudaErrorInvalidConfiguration;
     return;
   }
-  if (c.stream && c.stream->capturing) {
+  cudaError_t e;
+  if (c.stream) {  // queued or captured: the launch's copy of its arguments is kept
     std::shared_ptr<void> kept(copy(closure), destroy);
-    submit(c.stream, [op, kept] { op(kept.get()); });
-    return;
+    e = submit(c.stream, [op, kept] { op(kept.get()); });
+  } else {
+    e = submit(c.stream, [op, closure] { op(closure); });
   }
-  const cudaError_t e = submit(c.stream, [op, closure] { op(closure); });
   if (e != cudaSuccess) last_error = e;
 }
 
@@ -180,7 +261,7 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) 
   return fail(cudaErrorInvalidValue);
 }
 
-cudaError_t cudaDeviceSynchronize() { return refuse_if_capturing(); }
+cudaError_t cudaDeviceSynchronize() { return cudaemu::synchronize_device(); }
 
 const char* cudaGetErrorName(cudaError_t error) {
   switch (error) {
@@ -266,7 +347,8 @@ cudaError_t cudaMallocAsync(void** ptr, size_t size, cudaStream_t) {
 }
 
 cudaError_t cudaFree(void* ptr) {
-  if (cudaError_t e = refuse_if_capturing()) return e;
+  // Synchronises the device first, as CUDA's does: queued work may still use ptr.
+  if (cudaError_t e = cudaemu::synchronize_device()) return e;
   if (!ptr) return cudaSuccess;
   return cudaemu::device_free(ptr) ? cudaSuccess : fail(cudaErrorInvalidValue);
 }
@@ -288,7 +370,7 @@ cudaError_t cudaHostAlloc(void** ptr, size_t size, unsigned int) {
 }
 
 cudaError_t cudaFreeHost(void* ptr) {
-  if (cudaError_t e = refuse_if_capturing()) return e;
+  if (cudaError_t e = cudaemu::synchronize_device()) return e;
   if (!ptr) return cudaSuccess;
   return cudaemu::pinned_free(ptr) ? cudaSuccess : fail(cudaErrorInvalidValue);
 }
@@ -335,7 +417,11 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, cudaMemcpy
       }
     }
   }
-  return submit(stream, [dst, src, count] { std::memmove(dst, src, count); });
+  // Pageable host memory is copied synchronously (CUDA stages it); pinned is async.
+  const bool pageable = (!cudaemu::is_device(dst, 1) && !cudaemu::is_pinned(dst)) ||
+                        (!cudaemu::is_device(src, 1) && !cudaemu::is_pinned(src));
+  return cudaemu::submit(
+      stream, [dst, src, count] { std::memmove(dst, src, count); }, pageable);
 }
 
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, cudaMemcpyKind kind) {
@@ -361,11 +447,20 @@ cudaError_t cudaStreamCreate(cudaStream_t* stream) {
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags) {
   *stream = new CUstream_st;
   (*stream)->flags = flags;
+  std::lock_guard<std::mutex> lock(cudaemu::streams_mutex);
+  cudaemu::live_streams.push_back(*stream);
   return cudaSuccess;
 }
 
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
   if (!stream || stream->capturing) return fail(cudaErrorInvalidResourceHandle);
+  cudaemu::run_all_of(stream);  // its work still completes
+  {
+    std::lock_guard<std::mutex> lock(cudaemu::streams_mutex);
+    auto& live = cudaemu::live_streams;
+    for (size_t i = 0; i < live.size(); ++i)
+      if (live[i] == stream) live.erase(live.begin() + static_cast<long>(i--));
+  }
   delete stream;
   return cudaSuccess;
 }
@@ -375,13 +470,32 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
     stream->spoiled = true;
     return fail(cudaErrorStreamCaptureUnsupported);
   }
-  return refuse_if_capturing();
+  if (cudaError_t e = refuse_if_capturing()) return e;
+  if (stream)
+    cudaemu::run_all_of(stream);
+  else
+    cudaemu::run_everything(true);
+  return cudaSuccess;
 }
 
 cudaError_t cudaStreamQuery(cudaStream_t stream) { return cudaStreamSynchronize(stream); }
 
-cudaError_t cudaStreamWaitEvent(cudaStream_t, cudaEvent_t event, unsigned int) {
-  return event ? cudaSuccess : fail(cudaErrorInvalidResourceHandle);
+// Work queued on `stream` from now on runs only after the event's work.
+cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int) {
+  if (!event) return fail(cudaErrorInvalidResourceHandle);
+  CUstream_st* src = event->stream;
+  const uint64_t ticket = event->ticket;
+  if (!src) return cudaSuccess;  // never recorded, or on the legacy stream: done
+  if (stream && stream->capturing) {
+    // A capture may wait on outside work: it is done before the capture replays.
+    cudaemu::run_until(src, ticket);
+    return cudaSuccess;
+  }
+  if (!stream) {
+    cudaemu::run_until(src, ticket);
+    return cudaSuccess;
+  }
+  return cudaemu::submit(stream, [src, ticket] { cudaemu::run_until(src, ticket); });
 }
 
 cudaError_t cudaEventCreate(cudaEvent_t* event) {
@@ -395,21 +509,34 @@ cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned int flags) {
 }
 
 cudaError_t cudaEventDestroy(cudaEvent_t event) {
+  // Queued work may still record it: that work runs first.
+  if (event && event->stream) cudaemu::run_until(event->stream, event->ticket);
   delete event;
   return cudaSuccess;
 }
 
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   if (!event) return fail(cudaErrorInvalidResourceHandle);
-  return submit(stream, [event] {
+  const cudaError_t e = submit(stream, [event] {
     event->recorded = true;
     event->when = std::chrono::steady_clock::now();
   });
+  if (e != cudaSuccess) return e;
+  if (stream && !stream->capturing) {
+    std::lock_guard<std::mutex> lock(stream->mutex);
+    event->stream = stream;
+    event->ticket = stream->queued;
+  } else if (!stream) {
+    event->stream = nullptr;
+  }
+  return cudaSuccess;
 }
 
 cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   if (!event) return fail(cudaErrorInvalidResourceHandle);
-  return refuse_if_capturing();
+  if (cudaError_t e = refuse_if_capturing()) return e;
+  if (event->stream) cudaemu::run_until(event->stream, event->ticket);
+  return cudaSuccess;
 }
 
 cudaError_t cudaEventQuery(cudaEvent_t event) { return cudaEventSynchronize(event); }
@@ -458,14 +585,15 @@ cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
 cudaError_t cudaGraphInstantiateWithFlags(cudaGraphExec_t* exec, cudaGraph_t graph,
                                           unsigned long long) {
   if (!graph) return fail(cudaErrorInvalidValue);
-  *exec = new CUgraphExec_st{graph->ops};
+  *exec =
+      new CUgraphExec_st{std::make_shared<const std::vector<std::function<void()>>>(graph->ops)};
   return cudaSuccess;
 }
 
 cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
   if (!exec) return fail(cudaErrorInvalidValue);
-  return submit(stream, [exec] {
-    for (auto& op : exec->ops) op();
+  return submit(stream, [ops = exec->ops] {
+    for (auto& op : *ops) op();
   });
 }
 
