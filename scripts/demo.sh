@@ -54,7 +54,9 @@ start=$(date +%s)
 rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$WORK"
-echo "demo: working in $WORK, computing on ${GPU:+GPU 0}${GPU:-the CPU}"
+WHERE="the CPU"
+[ -n "$GPU" ] && WHERE="GPU 0"
+echo "demo: working in $WORK, computing on $WHERE"
 
 step "1. Data: Fashion-MNIST as image files named by class, then two LMDBs"
 run python3 "$ROOT/scripts/fashion_mnist_to_png.py" $DATASET/train-images-idx3-ubyte.gz \

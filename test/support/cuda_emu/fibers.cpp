@@ -171,7 +171,7 @@ void run_block(Block& b) {
       }
   for (;;) {
     bool ran = false;
-    for (int i = 0; i < b.threads; ++i) {
+    for (int i = b.threads - 1; i >= 0; --i) {  // last first: see run_grid
       if (b.fibers[i].state != State::runnable) continue;
       b.current = i;
       thread_idx = b.fibers[i].idx;
@@ -199,9 +199,12 @@ void run_grid(const Config& c, void (*body)(const void*), const void* arg) {
   // The first block runs as fibers; when none of its threads waited at a barrier the
   // kernel has none, and the other blocks' threads run as plain calls (much faster).
   bool first = true;
-  for (unsigned z = 0; z < c.grid.z; ++z)
-    for (unsigned y = 0; y < c.grid.y; ++y)
-      for (unsigned x = 0; x < c.grid.x; ++x) {
+  // Blocks, and the threads of a block, run last first: code that counts on block 0
+  // or thread 0 having run before the others (a shared value read without a barrier)
+  // then fails here, as it may on a GPU, instead of passing by the order of a loop.
+  for (unsigned z = c.grid.z; z-- > 0;)
+    for (unsigned y = c.grid.y; y-- > 0;)
+      for (unsigned x = c.grid.x; x-- > 0;) {
         block_idx = uint3{x, y, z};
         if (first || b.waited) {
           run_block(b);
@@ -209,7 +212,7 @@ void run_grid(const Config& c, void (*body)(const void*), const void* arg) {
           b.direct = !b.waited;
           continue;
         }
-        for (int t = 0; t < b.threads; ++t) {
+        for (int t = b.threads - 1; t >= 0; --t) {
           b.current = t;
           thread_idx = b.fibers[t].idx;
           body(arg);
