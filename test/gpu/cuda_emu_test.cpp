@@ -119,6 +119,21 @@ TEST_CASE("cuda_emu: host code touching device memory faults, as on a GPU", "[gp
   cudaFree(p);
 }
 
+TEST_CASE("cuda_emu: a kernel writing past the end of its allocation is stopped there",
+          "[gpu][cuda_emu]") {
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    void* p = nullptr;
+    if (cudaMalloc(&p, 16 * sizeof(float)) != cudaSuccess) _exit(2);
+    launch(1, 32, nullptr, &add_one, 17, static_cast<float*>(p));  // one element too many
+    _exit(0);  // not reached: the write is found when the kernel ends
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFSIGNALED(status));
+}
+
 TEST_CASE("cuda_emu: a capture records kernels for replay and refuses what CUDA refuses",
           "[gpu][cuda_emu]") {
   cudaStream_t s = nullptr;

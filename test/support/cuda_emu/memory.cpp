@@ -18,6 +18,11 @@ constexpr size_t kReserved = size_t{64} << 30;  // address space, not memory
 constexpr size_t kCapacity = size_t{16} << 30;  // what the emulated device reports
 constexpr size_t kAlign = 256;                  // cudaMalloc's alignment
 constexpr size_t kPage = 4096;
+// Every allocation is followed by at least this many bytes of a known pattern, checked
+// whenever device access closes: a kernel or copy that writes past the end of its
+// allocation is reported where it happened, not as a corrupted neighbour later.
+constexpr size_t kCanary = 256;
+constexpr unsigned char kCanaryByte = 0xa5;
 
 size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
 
@@ -25,7 +30,11 @@ struct Arena {
   std::mutex mutex;
   char* base = nullptr;
   size_t high = 0;  // [base, base + high) is mapped in; the rest is reserved only
-  std::map<size_t, size_t> free_runs, used;
+  struct Used {
+    size_t asked, reserved;  // bytes asked for; with the canary and alignment
+  };
+  std::map<size_t, size_t> free_runs;
+  std::map<size_t, Used> used;
   size_t in_use = 0;
   int open = 0;
   std::map<const char*, size_t> pinned;  // start -> bytes
@@ -79,13 +88,28 @@ void keep_fault_handler() {
   sigaction(SIGSEGV, &mine, &previous_action);
 }
 
+void check_canary(Arena& a, size_t at, const Arena::Used& u) {
+  const bool closed = a.open == 0;
+  if (closed) set_access(a, at / kPage * kPage, round_up(at + u.reserved, kPage), true);
+  const unsigned char* p = reinterpret_cast<unsigned char*>(a.base + at);
+  for (size_t i = u.asked; i < u.reserved; ++i) {
+    if (p[i] == kCanaryByte) continue;
+    std::fprintf(stderr,
+                 "cuda_emu: device memory written past the end of an allocation of %zu bytes "
+                 "(%zu bytes after it); a GPU would corrupt its neighbour or fault\n",
+                 u.asked, i - u.asked);
+    std::abort();
+  }
+  if (closed) set_access(a, at / kPage * kPage, round_up(at + u.reserved, kPage), false);
+}
+
 }  // namespace
 
 void* device_alloc(size_t bytes) {
   if (bytes == 0) return nullptr;
   Arena& a = arena();
   std::lock_guard<std::mutex> lock(a.mutex);
-  const size_t n = round_up(bytes, kAlign);
+  const size_t n = round_up(bytes, kAlign) + kCanary;
   if (a.in_use + n > kCapacity) return nullptr;
   size_t at = SIZE_MAX;
   for (auto it = a.free_runs.begin(); it != a.free_runs.end(); ++it) {
@@ -104,10 +128,11 @@ void* device_alloc(size_t bytes) {
     if (new_high > at + n) a.free_runs[at + n] = new_high - (at + n);
     a.high = new_high;
   }
-  a.used[at] = n;
+  a.used[at] = Arena::Used{bytes, n};
   a.in_use += n;
   if (a.open == 0) set_access(a, at / kPage * kPage, round_up(at + n, kPage), true);
-  std::memset(a.base + at, 0xff, n);
+  std::memset(a.base + at, 0xff, bytes);
+  std::memset(a.base + at + bytes, kCanaryByte, n - bytes);
   if (a.open == 0) set_access(a, at / kPage * kPage, round_up(at + n, kPage), false);
   keep_fault_handler();
   return a.base + at;
@@ -119,7 +144,8 @@ bool device_free(void* p) {
   const size_t at = static_cast<size_t>(static_cast<char*>(p) - a.base);
   auto it = a.used.find(at);
   if (static_cast<char*>(p) < a.base || it == a.used.end()) return false;
-  size_t start = at, len = it->second;
+  check_canary(a, at, it->second);
+  size_t start = at, len = it->second.reserved;
   a.in_use -= len;
   a.used.erase(it);
   auto next = a.free_runs.find(start + len);
@@ -153,7 +179,7 @@ bool is_device(const void* p, size_t bytes) {
   auto it = a.used.upper_bound(at);
   if (it == a.used.begin()) return false;
   --it;
-  return at + bytes <= it->first + it->second;
+  return at + bytes <= it->first + it->second.asked;
 }
 
 size_t device_used() {
@@ -202,7 +228,10 @@ DeviceAccess::DeviceAccess() {
 DeviceAccess::~DeviceAccess() {
   Arena& a = arena();
   std::lock_guard<std::mutex> lock(a.mutex);
-  if (--a.open == 0) set_access(a, 0, a.high, false);
+  if (--a.open == 0) {
+    for (const auto& [at, u] : a.used) check_canary(a, at, u);
+    set_access(a, 0, a.high, false);
+  }
   keep_fault_handler();
 }
 
