@@ -132,6 +132,14 @@ bool workspace_ok(const Geometry& g, int algo, bool filter_direction, void* ws, 
   return true;
 }
 
+// A convolution call's pointers: the conv input, filter and output tensors whole on
+// the device, and the workspace the algorithm needs.
+bool valid_call(const Geometry& g, const void* in, const void* filter, const void* out, int algo,
+                bool filter_direction, void* ws, size_t bytes) {
+  return on_device(in, g.in_count()) && on_device(filter, g.filter_count()) &&
+         on_device(out, g.out_count()) && workspace_ok(g, algo, filter_direction, ws, bytes);
+}
+
 cudnnStatus_t queue(cudnnHandle_t h, std::function<void()> op) {
   return cudaemu::submit(h->stream, std::move(op)) == cudaSuccess ? CUDNN_STATUS_SUCCESS
                                                                   : CUDNN_STATUS_EXECUTION_FAILED;
@@ -389,8 +397,7 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void* alpha,
                                       cudnnTensorDescriptor_t y_desc, void* y) {
   Geometry g{};
   if (!h || !geometry(x_desc, w_desc, conv, y_desc, &g)) return CUDNN_STATUS_BAD_PARAM;
-  if (!on_device(x, g.in_count()) || !on_device(w, g.filter_count()) ||
-      !on_device(y, g.out_count()) || !workspace_ok(g, algo, false, workspace, workspace_bytes))
+  if (!valid_call(g, x, w, y, algo, false, workspace, workspace_bytes))
     return CUDNN_STATUS_BAD_PARAM;
   const float a = *static_cast<const float*>(alpha), b = *static_cast<const float*>(beta);
   const auto* in = static_cast<const float*>(x);
@@ -416,8 +423,7 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void* alpha,
                                            cudnnTensorDescriptor_t dx_desc, void* dx) {
   Geometry g{};
   if (!h || !geometry(dx_desc, w_desc, conv, dy_desc, &g)) return CUDNN_STATUS_BAD_PARAM;
-  if (!on_device(dx, g.in_count()) || !on_device(w, g.filter_count()) ||
-      !on_device(dy, g.out_count()) || !workspace_ok(g, algo, false, workspace, workspace_bytes))
+  if (!valid_call(g, dx, w, dy, algo, false, workspace, workspace_bytes))
     return CUDNN_STATUS_BAD_PARAM;
   const float a = *static_cast<const float*>(alpha), b = *static_cast<const float*>(beta);
   const auto* f = static_cast<const float*>(w);
@@ -444,8 +450,7 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t h, const void* alpha,
                                              cudnnFilterDescriptor_t dw_desc, void* dw) {
   Geometry g{};
   if (!h || !geometry(x_desc, dw_desc, conv, dy_desc, &g)) return CUDNN_STATUS_BAD_PARAM;
-  if (!on_device(x, g.in_count()) || !on_device(dw, g.filter_count()) ||
-      !on_device(dy, g.out_count()) || !workspace_ok(g, algo, true, workspace, workspace_bytes))
+  if (!valid_call(g, x, dw, dy, algo, true, workspace, workspace_bytes))
     return CUDNN_STATUS_BAD_PARAM;
   const float a = *static_cast<const float*>(alpha), b = *static_cast<const float*>(beta);
   const auto* in = static_cast<const float*>(x);

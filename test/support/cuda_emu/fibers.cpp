@@ -54,7 +54,6 @@ enum class State { runnable, at_block_barrier, at_warp_barrier, done };
 
 struct Fiber {
   void* sp = nullptr;
-  char* stack = nullptr;
   State state = State::done;
   uint3 idx{};
 };
@@ -101,11 +100,11 @@ char* stack_of(int i) {
 }
 
 void start(Fiber& f, int i) {
-  f.stack = stack_of(i);
+  char* stack = stack_of(i);
   // The new fiber's stack: six zeroed registers for cudaemu_switch to pop, then
   // fiber_entry as the return address, then a zero as fiber_entry's own return
   // address, which leaves the stack aligned as at a call.
-  auto* top = reinterpret_cast<uintptr_t*>(f.stack + kStackBytes);
+  auto* top = reinterpret_cast<uintptr_t*>(stack + kStackBytes);
   top -= 2;  // 16-byte aligned: top[1] = 0 (fake return), top[0] = entry
   top[1] = 0;
   top[0] = reinterpret_cast<uintptr_t>(&fiber_entry);

@@ -486,12 +486,8 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
   CUstream_st* src = event->stream;
   const uint64_t ticket = event->ticket;
   if (!src) return cudaSuccess;  // never recorded, or on the legacy stream: done
-  if (stream && stream->capturing) {
-    // A capture may wait on outside work: it is done before the capture replays.
-    cudaemu::run_until(src, ticket);
-    return cudaSuccess;
-  }
-  if (!stream) {
+  // The legacy stream waits at once; so does a capture, whose replays all come later.
+  if (!stream || stream->capturing) {
     cudaemu::run_until(src, ticket);
     return cudaSuccess;
   }
