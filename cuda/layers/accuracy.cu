@@ -82,8 +82,10 @@ __global__ void accuracy_finish_kernel(int classes, const int* counters, float* 
 }
 
 // Graph mode's bad-label report (no read back): position + 1, or 0 for none.
-__global__ void accuracy_error_kernel(const int* counters, int* error) {
-  *error = counters[2] == INT_MAX ? 0 : counters[2] + 1;
+__global__ void accuracy_error_kernel(const int* counters, const float* labels, int* error) {
+  const int bad = counters[2];
+  error[0] = bad == INT_MAX ? 0 : bad + 1;
+  error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
 }
 
 }  // namespace
@@ -115,24 +117,19 @@ void AccuracyLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   check_launch("accuracy_finish");
   if (graph_slots_) {
     // Graph mode: the solver raises a bad label after the replay (raise_graph_error).
-    accuracy_error_kernel<<<1, 1, 0, stream>>>(counters, graph_slots_->error);
+    accuracy_error_kernel<<<1, 1, 0, stream>>>(counters, bottom[1]->gpu_data(),
+                                               graph_slots_->error);
     check_launch("accuracy_error");
     return;
   }
   // The one read back: an out-of-range label must stop the run, as on the CPU.
   int bad = 0;
   std::memcpy(&bad, counters_.data() + 2, sizeof bad);
-  if (bad != INT_MAX) raise_bad_label(bottom, bad);
+  if (bad != INT_MAX) raise_bad_label(static_cast<int>(bottom[1]->data()[bad]), bad, classes_);
 }
 
-void AccuracyLayer::raise_bad_label(const BlobVec& bottom, int bad) const {
-  const int label = static_cast<int>(bottom[1]->data()[bad]);
-  throw Error(where(), "label " + std::to_string(label) + " at position " + std::to_string(bad) +
-                           " is outside [0, " + std::to_string(classes_) + ")");
-}
-
-void AccuracyLayer::raise_graph_error(int code, const BlobVec& bottom) {
-  raise_bad_label(bottom, code - 1);
+void AccuracyLayer::raise_graph_error(int code, int value) {
+  raise_bad_label(value, code - 1, classes_);
 }
 
 void AccuracyLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,

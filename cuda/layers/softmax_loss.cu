@@ -12,8 +12,8 @@
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
-#include "layers/loss_normalization.hpp"
 #include "layers/graph_slots.hpp"
+#include "layers/loss_normalization.hpp"
 #include "layers/softmax.hpp"
 #include "layers/softmax_loss.hpp"
 #include "util/error.hpp"
@@ -76,14 +76,16 @@ __global__ void softmax_loss_grad_kernel(int64_t count, LabelRule r, const float
 
 // Graph mode's end of forward (one thread), the host's arithmetic: loss = stats[0] /
 // max(1, normalizer), the normalizer being the labelled count (VALID) or `fixed_norm`;
-// a bad label leaves its position + 1 in *error (0: none) for the solver to raise.
-__global__ void softmax_loss_finish_kernel(const float* stats, bool valid_norm, float fixed_norm,
-                                           float* loss, int* error) {
+// a bad label leaves its position + 1 in error[0] (0: none) and its value in error[1]
+// for the solver to raise.
+__global__ void softmax_loss_finish_kernel(const float* stats, const float* labels, bool valid_norm,
+                                           float fixed_norm, float* loss, int* error) {
   const int valid = reinterpret_cast<const int*>(stats)[1];
   const int bad = reinterpret_cast<const int*>(stats)[2];
   const float norm = valid_norm ? fmaxf(1.f, static_cast<float>(valid)) : fixed_norm;
   loss[0] = stats[0] / norm;
-  *error = bad == INT_MAX ? 0 : bad + 1;
+  error[0] = bad == INT_MAX ? 0 : bad + 1;
+  error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
 }
 
 void softmax_loss_stats(int64_t positions, const LabelRule& r, const float* prob,
@@ -109,8 +111,9 @@ void SoftmaxWithLossLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top
     // Graph mode: no read back; the solver raises a bad label after the replay.
     const bool valid_norm = normalization_ == caffe::LossParameter::VALID;
     gpu::softmax_loss_finish_kernel<<<1, 1, 0, gpu::Context::get().stream()>>>(
-        stats_.gpu_data(), valid_norm, loss_normalizer(normalization_, outer_, inner_, 0),
-        top[0]->mutable_gpu_data(), graph_slots_->error);
+        stats_.gpu_data(), bottom[1]->gpu_data(), valid_norm,
+        loss_normalizer(normalization_, outer_, inner_, 0), top[0]->mutable_gpu_data(),
+        graph_slots_->error);
     gpu::check_launch("softmax_loss_finish");
     if (top.size() > 1)
       device::copy_on_device(top[1]->mutable_gpu_data(), prob_.gpu_data(),
@@ -128,10 +131,8 @@ void SoftmaxWithLossLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top
                            sizeof(float) * size_t(prob_.count()));
 }
 
-void SoftmaxWithLossLayer::raise_graph_error(int code, const BlobVec& bottom) {
-  const int bad = code - 1;
-  label_at(bottom[1]->data(), bad / inner_, bad % inner_);  // throws for a bad label
-  Layer::raise_graph_error(code, bottom);
+void SoftmaxWithLossLayer::raise_graph_error(int code, int value) {
+  raise_bad_label(value, code - 1, channels_);
 }
 
 void SoftmaxWithLossLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,

@@ -20,7 +20,7 @@ namespace {
 
 size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
-// The out region's fixed words before the per-layer error codes.
+// The out region's fixed words before the per-layer errors (code, value).
 constexpr size_t kLossWord = 0, kClipWord = 1, kErrorWords = 3;
 
 }  // namespace
@@ -29,25 +29,30 @@ TrainGraph::TrainGraph(Net& net, UpdateRule& rule, CudaGraphPlan plan)
     : net_(net), rule_(rule), plan_(std::move(plan)) {
   layers_ = static_cast<int>(net_.layers().size());
   CORTADO_ASSERT(plan_.capturable && plan_.first_layer < layers_);
-  out_bytes_ = align_up((kErrorWords + layers_) * 4, 8);
+  out_bytes_ = align_up((kErrorWords + 2 * static_cast<size_t>(layers_)) * 4, 8);
   in_offset_ = out_bytes_;
   in_bytes_ = 8 + 8 * static_cast<size_t>(layers_);
   const size_t scratch = align_up(in_offset_ + in_bytes_, 256);
   hold_offset_ = scratch + 64;  // after the layer-loss word
   const size_t clip = scratch + 256;
   bytes_ = clip + align_up(rule_.clip_scratch_bytes(), 256);
+  host_buffer_bytes_ = align_up(in_offset_ + in_bytes_, 64);
+  // On a throw below, what was made is freed (the destructor does not run then).
+  struct Cleanup {
+    TrainGraph* g;
+    ~Cleanup() {
+      if (g) g->release();
+    }
+  } cleanup{this};
   device_ = static_cast<char*>(device_malloc(bytes_));
   check(cudaMemset(device_, 0, bytes_), "cudaMemset");
   void* pinned = nullptr;
-  const cudaError_t host = cudaMallocHost(&pinned, in_offset_ + in_bytes_);
+  check(cudaMallocHost(&pinned, 2 * host_buffer_bytes_), "cudaMallocHost (CUDA graph scalars)");
   host_ = static_cast<char*>(pinned);
-  if (host != cudaSuccess) {
-    cudaGetLastError();
-    cudaFree(device_);
-    device_ = nullptr;
-    throw Error("CUDA graph", std::string("cudaMallocHost failed: ") + cudaGetErrorString(host));
-  }
-  std::memset(host_, 0, in_offset_ + in_bytes_);
+  std::memset(host_, 0, 2 * host_buffer_bytes_);
+  for (cudaEvent_t& e : done_)
+    check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+  cleanup.g = nullptr;
   float* out = reinterpret_cast<float*>(device_);
   int* errors = reinterpret_cast<int*>(device_) + kErrorWords;
   const uint64_t* keys = reinterpret_cast<const uint64_t*>(device_ + in_offset_ + 8);
@@ -71,16 +76,28 @@ TrainGraph::TrainGraph(Net& net, UpdateRule& rule, CudaGraphPlan plan)
   for (int i = 0; i < layers_; ++i) {
     slots_[i].loss = out + kLossWord;
     slots_[i].layer_loss = reinterpret_cast<float*>(device_ + scratch);
-    slots_[i].error = errors + i;
+    slots_[i].error = errors + 2 * i;
     slots_[i].key = keys + i;
   }
 }
 
-// Never throws: runs at exit too, when CUDA may be tearing down.
-TrainGraph::~TrainGraph() {
+TrainGraph::~TrainGraph() { release(); }
+
+// Never throws: runs at exit too, when CUDA may be tearing down. Queued replays
+// finish first (they use all of this).
+void TrainGraph::release() {
+  if (!pending_.empty() && cudaStreamSynchronize(Context::get().stream()) != cudaSuccess)
+    cudaGetLastError();
+  pending_.clear();
   drop_graph();
+  for (cudaEvent_t& e : done_) {
+    if (e && cudaEventDestroy(e) != cudaSuccess) cudaGetLastError();
+    e = nullptr;
+  }
   if (host_ && cudaFreeHost(host_) != cudaSuccess) cudaGetLastError();
   if (device_ && cudaFree(device_) != cudaSuccess) cudaGetLastError();
+  host_ = nullptr;
+  device_ = nullptr;
 }
 
 void TrainGraph::drop_graph() {
@@ -129,10 +146,11 @@ std::vector<const void*> TrainGraph::fingerprint() {
   return fp;
 }
 
-float TrainGraph::iterate(float rate, int iter) {
+void TrainGraph::start(float rate, int iter) {
+  CORTADO_ASSERT(pending_.size() < 2);  // a replay's buffer is free again once collected
   const int first = plan_.first_layer;
   if (first > 0) net_.forward_from_to(0, first - 1);  // the data layers (no loss: see the plan)
-  if (disabled_) return eager(rate, iter);
+  if (disabled_) return start_eager(rate, iter);
   const auto& layers = net_.layers();
   for (int i = first; i < layers_; ++i)
     layers[i]->reshape(net_.bottom_vecs()[i], net_.top_vecs()[i]);
@@ -147,19 +165,25 @@ float TrainGraph::iterate(float rate, int iter) {
     warm_ = 0;
     fingerprint_ = std::move(fp);
   }
-  if (!exec_ && warm_ >= kWarmup && !capture(iter)) return eager(rate, iter);
+  if (!exec_ && warm_ >= kWarmup && !capture(iter)) return start_eager(rate, iter);
   if (exec_) return replay(rate, iter);
   ++warm_;
-  return eager(rate, iter);
+  start_eager(rate, iter);
 }
 
 // The iteration as Solver::run_iteration runs it without graphs (the data layers done).
-float TrainGraph::eager(float rate, int iter) {
+void TrainGraph::start_eager(float rate, int iter) {
+  // Eager mode updates unless this iteration fails; a replay still queued may have
+  // failed, and then eager mode would have stopped before this iteration.
+  if (queued_replay_failed()) {
+    pending_.push_back({iter, kSkipped, 0.f});
+    return;
+  }
   net_.clear_param_diffs();
   const float loss = net_.forward_from_to(plan_.first_layer, layers_ - 1);
   net_.backward();
   if (std::isfinite(loss)) rule_.apply(rate, iter);  // else the solver stops with an Error
-  return loss;
+  pending_.push_back({iter, kDone, loss});
 }
 
 bool TrainGraph::capture(int iter) {
@@ -178,11 +202,8 @@ bool TrainGraph::capture(int iter) {
         fail_next_capture_ = false;
         throw Error("CUDA graph", "capture failure forced by a test");
       }
-      // The scalars' copies are nodes of the graph too (from page-locked memory): a
-      // replay is then one launch and one sync, no other call on the host's path.
-      check(cudaMemcpyAsync(device_ + in_offset_, host_ + in_offset_, in_bytes_,
-                            cudaMemcpyHostToDevice, stream),
-            "cudaMemcpyAsync (graph scalars to the GPU)");
+      // The scalars come in and the results go out beside the graph (replay()): each
+      // replay uses one of two host buffers, by turns.
       check(cudaMemsetAsync(device_, 0, out_bytes_, stream), "cudaMemsetAsync");
       net_.clear_param_diffs();
       net_.forward_from_to(plan_.first_layer, layers_ - 1);
@@ -193,8 +214,6 @@ bool TrainGraph::capture(int iter) {
                       reinterpret_cast<const int*>(device_) + kErrorWords, layers_,
                       reinterpret_cast<int*>(device_ + hold_offset_));
       rule_.apply(1.f, iter);  // the rate is read on the device
-      check(cudaMemcpyAsync(host_, device_, out_bytes_, cudaMemcpyDeviceToHost, stream),
-            "cudaMemcpyAsync (loss to the host)");
     } catch (const std::exception& e) {
       why = e.what();
     }
@@ -226,29 +245,84 @@ bool TrainGraph::capture(int iter) {
   return true;
 }
 
-float TrainGraph::replay(float rate, int iter) {
+void TrainGraph::replay(float rate, int iter) {
   cudaStream_t stream = Context::get().stream();
+  const int buffer = next_buffer_;
+  char* host = host_ + buffer * host_buffer_bytes_;
   const float factor = rule_.rate_factor(rate, iter);
-  std::memcpy(host_ + in_offset_, &factor, sizeof factor);
+  std::memcpy(host + in_offset_, &factor, sizeof factor);
   const auto& layers = net_.layers();
-  uint64_t* keys = reinterpret_cast<uint64_t*>(host_ + in_offset_ + 8);
+  uint64_t* keys = reinterpret_cast<uint64_t*>(host + in_offset_ + 8);
   for (int i = plan_.first_layer; i < layers_; ++i) layers[i]->before_replay(&keys[i]);
-  // The graph copies the scalars in first and the results out last (see capture()).
+  check(cudaMemcpyAsync(device_ + in_offset_, host + in_offset_, in_bytes_, cudaMemcpyHostToDevice,
+                        stream),
+        "cudaMemcpyAsync (graph scalars to the GPU)");
   const cudaError_t launch = cudaGraphLaunch(exec_, stream);
   if (launch != cudaSuccess) {
     cudaGetLastError();
     disable(std::string("cudaGraphLaunch: ") + cudaGetErrorString(launch));
-    return eager(rate, iter);
+    return start_eager(rate, iter);
   }
-  check(cudaStreamSynchronize(stream), "waiting for the training iteration");
-  const int* errors = reinterpret_cast<const int*>(host_) + kErrorWords;
+  check(cudaMemcpyAsync(host, device_, out_bytes_, cudaMemcpyDeviceToHost, stream),
+        "cudaMemcpyAsync (graph results to the host)");
+  check(cudaEventRecord(done_[buffer], stream), "cudaEventRecord");
+  next_buffer_ = 1 - buffer;
+  pending_.push_back({iter, buffer, 0.f});
+}
+
+// Whether a replay's results (back in `buffer`) show a failure: a layer's error or
+// a non-finite loss.
+bool TrainGraph::failed(int buffer) const {
+  const char* host = host_ + buffer * host_buffer_bytes_;
+  const int* errors = reinterpret_cast<const int*>(host) + kErrorWords;
   for (int i = plan_.first_layer; i < layers_; ++i)
-    if (errors[i] != 0) layers[i]->raise_graph_error(errors[i], net_.bottom_vecs()[i]);
+    if (errors[2 * i] != 0) return true;
+  float loss = 0;
+  std::memcpy(&loss, host + kLossWord * 4, sizeof loss);
+  return !std::isfinite(loss);
+}
+
+bool TrainGraph::queued_replay_failed() {
+  bool queued = false;
+  for (const Pending& p : pending_) queued = queued || p.buffer >= 0;
+  if (!queued) return false;
+  check(cudaStreamSynchronize(Context::get().stream()), "waiting for the training iteration");
+  for (const Pending& p : pending_)
+    if (p.buffer >= 0 && failed(p.buffer)) return true;
+  return false;
+}
+
+// After collecting a failed replay: what was queued behind it is waited for and
+// dropped (its updates held), and the device's hold is cleared for a later run.
+void TrainGraph::settle_after_failure() {
+  cudaStream_t stream = Context::get().stream();
+  check(cudaStreamSynchronize(stream), "waiting for the training iteration");
+  pending_.clear();
+  check(cudaMemsetAsync(device_ + hold_offset_, 0, sizeof(int), stream), "cudaMemsetAsync");
+}
+
+TrainGraph::Result TrainGraph::collect() {
+  CORTADO_ASSERT(!pending_.empty());
+  const Pending p = pending_.front();
+  pending_.pop_front();
+  CORTADO_ASSERT(p.buffer != kSkipped);  // a failed replay before it drops it
+  if (p.buffer == kDone) return {p.iter, p.loss};
+  check(cudaEventSynchronize(done_[p.buffer]), "waiting for the training iteration");
+  const char* host = host_ + p.buffer * host_buffer_bytes_;
   float loss = 0, clip[2] = {1.f, 0.f};
-  std::memcpy(&loss, host_ + kLossWord * 4, sizeof loss);
-  std::memcpy(clip, host_ + kClipWord * 4, sizeof clip);
+  std::memcpy(&loss, host + kLossWord * 4, sizeof loss);
+  if (failed(p.buffer)) {
+    settle_after_failure();
+    // The first layer's error, as eager mode's forward throws it; else the non-finite
+    // loss, which the solver reports.
+    const int* errors = reinterpret_cast<const int*>(host) + kErrorWords;
+    for (int i = plan_.first_layer; i < layers_; ++i)
+      if (errors[2 * i] != 0) net_.layers()[i]->raise_graph_error(errors[2 * i], errors[2 * i + 1]);
+    return {p.iter, loss};
+  }
+  std::memcpy(clip, host + kClipWord * 4, sizeof clip);
   rule_.log_clip(clip[1], clip[0]);  // logs only with clip_gradients and a norm above it
-  return loss;
+  return {p.iter, loss};
 }
 
 }  // namespace cortado::gpu

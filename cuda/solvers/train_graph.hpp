@@ -8,12 +8,21 @@
 // parameter and history, and the GPU workspace). After kWarmup eager iterations with
 // the same fingerprint the iteration is captured once (thread-local capture mode, so
 // a stray host sync or allocation fails the capture instead of corrupting it) and
-// then replayed: the per-iteration scalars (rate, Adam's correction, Dropout keys) go
-// to the device by the graph's first node, and the loss, the clip norm and the loss
-// layers' error codes come back by its last (page-locked host memory), so a replay is
-// one launch and one sync on the host. A changed fingerprint
-// drops the graph and warms up again. Any failure to capture, instantiate or launch
-// logs one warning and leaves this solver eager for good.
+// then replayed. A changed fingerprint drops the graph and warms up again. Any
+// failure to capture, instantiate or launch logs one warning and leaves this solver
+// eager for good.
+//
+// A replay is queued, not waited for (no host round trip on the step's path): the
+// per-iteration scalars (rate, Adam's correction, Dropout keys) go up from one of two
+// page-locked buffers, the graph runs, and the loss, the clip norm and the loss
+// layers' errors come back into the same buffer's results, with an event. The solver
+// starts iteration i + 1 (its data layers' work and the next launch queue behind
+// iteration i) before it collects iteration i, so the host's part of a step overlaps
+// the GPU's. Eager mode stops before an update after a non-finite loss or a layer's
+// error; a replay cannot, so its update is held on the device (DiffPrep::hold), and
+// the hold stays set for the iterations queued behind it until the host collects the
+// failure: the weights are then those eager mode would leave.
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +31,7 @@
 #include "solvers/cuda_graph_plan.hpp"
 
 struct CUgraphExec_st;  // cudaGraphExec_t, without the CUDA headers
+struct CUevent_st;      // cudaEvent_t
 
 namespace cortado {
 
@@ -39,11 +49,22 @@ class TrainGraph {
   TrainGraph(const TrainGraph&) = delete;
   TrainGraph& operator=(const TrainGraph&) = delete;
 
-  // One training iteration at `rate` (update number `iter`): zeroes the param diffs,
-  // forward, backward and, when the loss is finite and no layer raised an error, the
-  // update (held back on the device in a replay: DiffPrep::hold). Returns the loss
-  // (Net::forward's). Loss layers' errors are thrown as in eager mode.
-  float iterate(float rate, int iter);
+  struct Result {
+    int iter;
+    float loss;  // Net::forward's
+  };
+
+  // Starts training iteration `iter` at `rate`: zeroes the param diffs, forward,
+  // backward and, when the loss is finite and no layer raised an error, the update.
+  // A replay is only queued; eager and captured iterations finish here. At most one
+  // started iteration may be left uncollected when the next starts.
+  void start(float rate, int iter);
+  // Started iterations not yet collected.
+  int started() const { return static_cast<int>(pending_.size()); }
+  // The oldest started iteration's result, waiting for it. A loss layer's error is
+  // thrown as in eager mode; after a non-finite loss or an error the iterations
+  // queued behind it are dropped (their updates were held).
+  Result collect();
 
   bool replaying() const { return exec_ != nullptr; }
   bool disabled() const { return disabled_; }
@@ -52,9 +73,23 @@ class TrainGraph {
   void fail_next_capture_for_test() { fail_next_capture_ = true; }
 
  private:
-  float eager(float rate, int iter);
+  // An iteration started; buffer is the page-locked buffer a replay's results come
+  // back to, or kDone (eager: loss known) or kSkipped (not run: one queued before it
+  // failed).
+  struct Pending {
+    int iter;
+    int buffer;
+    float loss;
+  };
+  static constexpr int kDone = -1, kSkipped = -2;
+
+  void release();
+  void start_eager(float rate, int iter);
   bool capture(int iter);
-  float replay(float rate, int iter);
+  void replay(float rate, int iter);
+  bool queued_replay_failed();
+  bool failed(int buffer) const;
+  void settle_after_failure();
   std::vector<const void*> fingerprint();
   void set_capture_mode(bool on);
   void drop_graph();
@@ -68,12 +103,16 @@ class TrainGraph {
   // Per net blob: whether the graph may touch its diff (not so for the data layers' tops,
   // unless a captured layer backpropagates into them), so no diff is allocated in vain.
   std::vector<bool> blob_diffs_;
-  // Device: [out: loss, clip scale, clip norm, errors per layer][in: rate factor, pad,
-  // keys per layer][scratch: layer loss, update hold][clip scratch]; host mirrors
-  // (page-locked).
+  // Device: [out: loss, clip scale, clip norm, errors (2 words) per layer][in: rate
+  // factor, pad, keys per layer][scratch: layer loss, update hold][clip scratch].
+  // Host (page-locked): two buffers of [out][in], used by turns.
   char* device_ = nullptr;
   char* host_ = nullptr;
   size_t out_bytes_ = 0, in_offset_ = 0, in_bytes_ = 0, bytes_ = 0, hold_offset_ = 0;
+  size_t host_buffer_bytes_ = 0;
+  ::CUevent_st* done_[2] = {nullptr, nullptr};  // a buffer's results are back
+  int next_buffer_ = 0;
+  std::deque<Pending> pending_;
   ::CUgraphExec_st* exec_ = nullptr;
   std::vector<const void*> fingerprint_;
   int warm_ = 0;

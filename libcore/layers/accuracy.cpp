@@ -47,10 +47,7 @@ void AccuracyLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
     for (int j = 0; j < inner_; ++j) {
       const int label = static_cast<int>(labels[i * inner_ + j]);
       if (has_ignore_label_ && label == ignore_label_) continue;
-      if (label < 0 || label >= classes_)
-        throw Error(where(), "label " + std::to_string(label) + " at position " +
-                                 std::to_string(i * inner_ + j) + " is outside [0, " +
-                                 std::to_string(classes_) + ")");
+      if (label < 0 || label >= classes_) raise_bad_label(label, i * inner_ + j, classes_);
       ++class_counts_[label];
       const float truth = scores[i * dim + label * inner_ + j];
       // Classes scoring at least as high as the label's, the label itself excluded.

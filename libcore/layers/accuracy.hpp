@@ -27,7 +27,7 @@ class AccuracyLayer : public Layer {
   bool has_gpu_kernels() const override { return true; }
   // In graph mode a bad label goes to an error slot, raised after the replay.
   bool graph_safe() const override { return true; }
-  void raise_graph_error(int code, const BlobVec& bottom) override;
+  void raise_graph_error(int code, int value) override;
 
  protected:
   // cuda/layers/accuracy.cu
@@ -39,7 +39,6 @@ class AccuracyLayer : public Layer {
   // Device counters (ints in float slots): hits, counted positions, the first bad
   // label's position, then hits and positions per class.
   Blob counters_;
-  [[noreturn]] void raise_bad_label(const BlobVec& bottom, int bad) const;
 #endif
 
  private:

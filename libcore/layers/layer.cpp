@@ -103,8 +103,15 @@ void Layer::backward(const BlobVec& top, const std::vector<bool>& propagate_down
     backward_cpu(top, propagate_down, bottom);
 }
 
-void Layer::raise_graph_error(int code, const BlobVec& /*bottom*/) {
-  throw Error(where(), "failed on the GPU (CUDA graph error code " + std::to_string(code) + ")");
+void Layer::raise_graph_error(int code, int value) {
+  throw Error(where(), "failed on the GPU (CUDA graph error code " + std::to_string(code) +
+                           ", value " + std::to_string(value) + ")");
+}
+
+void Layer::raise_bad_label(int label, int64_t position, int classes) const {
+  throw Error(where(), "label " + std::to_string(label) + " at position " +
+                           std::to_string(position) + " is outside [0, " + std::to_string(classes) +
+                           ")");
 }
 
 float Layer::loss(int top_index) const {

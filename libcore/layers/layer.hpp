@@ -96,9 +96,9 @@ class Layer {
   // Before each replay, outside the graph, in layer order: per-iteration inputs for
   // the device, e.g. Dropout's key, written to *key (copied to slots->key).
   virtual void before_replay(uint64_t* /*key*/) {}
-  // After a replay that left `code` (nonzero) in this layer's error slot: throws the
-  // Error eager mode would have thrown, from the bottoms the replay read.
-  virtual void raise_graph_error(int code, const BlobVec& bottom);
+  // After a replay that left `code` (nonzero) and `value` in this layer's error slot:
+  // throws the Error eager mode would have thrown.
+  virtual void raise_graph_error(int code, int value);
 
  protected:
   virtual void forward_cpu(const BlobVec& bottom, const BlobVec& top) = 0;
@@ -116,6 +116,8 @@ class Layer {
 
   // "layer 'conv1' (Convolution)": the prefix of every error about this layer.
   std::string where() const;
+  // A label outside [0, classes) at `position` of the label blob (loss layers, Accuracy).
+  [[noreturn]] void raise_bad_label(int label, int64_t position, int classes) const;
 
   caffe::LayerParameter param_;
   std::vector<std::shared_ptr<Blob>> blobs_;

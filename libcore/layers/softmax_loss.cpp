@@ -47,10 +47,7 @@ void SoftmaxWithLossLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
 
 int SoftmaxWithLossLayer::label_at(const float* labels, int i, int j) const {
   const int label = static_cast<int>(labels[i * inner_ + j]);
-  if (label < 0 || label >= channels_)
-    throw Error(where(), "label " + std::to_string(label) + " at position " +
-                             std::to_string(i * inner_ + j) + " is outside [0, " +
-                             std::to_string(channels_) + ")");
+  if (label < 0 || label >= channels_) raise_bad_label(label, i * inner_ + j, channels_);
   return label;
 }
 

@@ -36,7 +36,7 @@ class SoftmaxWithLossLayer : public Layer {
   bool has_gpu_kernels() const override { return true; }
   // In graph mode the loss and the bad-label check stay on the device (graph_slots.hpp).
   bool graph_safe() const override { return true; }
-  void raise_graph_error(int code, const BlobVec& bottom) override;
+  void raise_graph_error(int code, int value) override;
 
  protected:
   // cuda/layers/softmax_loss.cu

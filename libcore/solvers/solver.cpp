@@ -200,19 +200,23 @@ void Solver::step(int iters) {
       net_->clear_param_diffs();
     if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0 &&
         (iter_ > 0 || param_.test_initialization())) {
+      finish_iterations();
       test_all();
       if (requested_early_exit_) break;
     }
     run_iteration();
     const SolverAction request = action_ ? action_() : SolverAction::none;
     if ((param_.snapshot() > 0 && iter_ % param_.snapshot() == 0) ||
-        request == SolverAction::snapshot)
+        request == SolverAction::snapshot) {
+      finish_iterations();
       snapshot();
+    }
     if (request == SolverAction::stop) {
       requested_early_exit_ = true;
       break;
     }
   }
+  finish_iterations();
 }
 
 void Solver::run_iteration() {
@@ -227,11 +231,11 @@ void Solver::run_iteration() {
   float loss = 0;
   for (int i = 0; i < param_.iter_size(); ++i) {
     const float l = net_->forward_backward();
-    check_loss_finite(l);
+    check_loss_finite(l, iter_);
     loss += l;
   }
   loss /= static_cast<float>(param_.iter_size());
-  update_smoothed_loss(loss);
+  update_smoothed_loss(loss, iter_);
   // Caffe computes the rate after the display lines (multistep logs its step there).
   if (show) display(learning_rate());
   const float rate = cortado::learning_rate(param_, iter_, &current_step_);
@@ -242,40 +246,53 @@ void Solver::run_iteration() {
 
 // run_iteration with the CUDA graph runner (iter_size 1, no debug_info): the update
 // is part of the replayed graph, so the rate is computed first (a MultiStep line
-// comes before the display lines rather than after).
+// comes before the display lines rather than after). A replayed iteration is only
+// queued: the previous one's loss is read while this one runs on the GPU, and this
+// one's at once only when the display needs it.
 void Solver::run_graph_iteration() {
 #ifdef CORTADO_WITH_CUDA
   const bool show = param_.display() > 0 && iter_ % param_.display() == 0;
   net_->set_debug_info(false);
   const float rate = cortado::learning_rate(param_, iter_, &current_step_);
-  const float loss = graph_->iterate(rate, iter_);
-  check_loss_finite(loss);
-  update_smoothed_loss(loss);
+  graph_->start(rate, iter_);
+  finish_iterations(show ? 0 : 1);
   if (show) display(rate);
   if (show) LOG_INFO("Iteration {}, lr = {:g}", iter_, rate);
   ++iter_;
 #endif
 }
 
-void Solver::check_loss_finite(float loss) const {
+// Collects the iterations still running on the GPU but the last `leave_running`; all
+// of them before anything else reads the net or the solver's state.
+void Solver::finish_iterations([[maybe_unused]] int leave_running) {
+#ifdef CORTADO_WITH_CUDA
+  while (graph_ && graph_->started() > leave_running) {
+    const gpu::TrainGraph::Result r = graph_->collect();
+    check_loss_finite(r.loss, r.iter);
+    update_smoothed_loss(r.loss, r.iter);
+  }
+#endif
+}
+
+void Solver::check_loss_finite(float loss, int iter) const {
   if (std::isfinite(loss)) return;
   std::string culprit = first_non_finite(*net_);
   throw Error(
-      "iteration " + std::to_string(iter_),
+      "iteration " + std::to_string(iter),
       fmt::format("the training loss became {}; first non-finite blob: {}; training "
                   "stopped (last snapshot kept: {})",
                   std::isnan(loss) ? "NaN" : "infinite", culprit.empty() ? "none found" : culprit,
                   last_state_.empty() ? "none written" : last_state_));
 }
 
-void Solver::update_smoothed_loss(float loss) {
+void Solver::update_smoothed_loss(float loss, int iter) {
   const int average = param_.average_loss();
   if (static_cast<int>(losses_.size()) < average) {
     losses_.push_back(loss);
     const float size = static_cast<float>(losses_.size());
     smoothed_loss_ = (smoothed_loss_ * (size - 1) + loss) / size;
   } else {
-    const int idx = (iter_ - loss_start_iter_) % average;
+    const int idx = (iter - loss_start_iter_) % average;
     smoothed_loss_ += (loss - losses_[idx]) / static_cast<float>(average);
     losses_[idx] = loss;
   }
@@ -322,7 +339,7 @@ void Solver::solve() {
   }
   if (param_.display() > 0 && iter_ % param_.display() == 0) {
     const float loss = net_->forward();
-    update_smoothed_loss(loss);
+    update_smoothed_loss(loss, iter_);
     LOG_INFO("Iteration {}, loss = {:g}", iter_, smoothed_loss_);
   }
   if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0) test_all();

@@ -96,10 +96,11 @@ class Solver {
   void run_iteration();
   void prepare_cuda_graph();
   void run_graph_iteration();
+  void finish_iterations(int leave_running = 0);
   NamedValues test(int net_id);
   void display(float lr);
-  void update_smoothed_loss(float loss);
-  void check_loss_finite(float loss) const;
+  void update_smoothed_loss(float loss, int iter);
+  void check_loss_finite(float loss, int iter) const;
   bool handle_test_requests();
   std::string snapshot_filename(const std::string& extension) const;
   void fill_state(caffe::SolverState* state, const std::string& model) const;

@@ -2,7 +2,9 @@
 // against the same solver with eager launches: same seed, same batches, so the same
 // losses and weights to rounding; Dropout's masks follow the same keys; a failed
 // capture falls back to eager launches with a warning; a shape change captures again;
-// a bad label is raised after the replay as eager mode raises it.
+// a bad label is raised after the replay as eager mode raises it. Within one step(N)
+// a replay is collected after the next one is queued: the losses, the weights and a
+// failure's message and held updates must not show it.
 // util/log.hpp sets spdlog's compile-time level: it must come before any spdlog header.
 #include "util/log.hpp"
 // (a separate block, so that include sorting keeps the order)
@@ -13,6 +15,7 @@
 #include <sstream>
 
 #include "caffe.pb.h"
+#include "db/lmdb.hpp"
 #include "gpu_test_util.hpp"
 #include "net/net.hpp"
 #include "solvers/solver.hpp"
@@ -120,6 +123,29 @@ TEST_CASE("CUDA graph: LeNet's replayed training step matches eager launches ove
   CHECK(graphed.train_graph()->captures() == 1);
   CHECK_FALSE(graphed.train_graph()->disabled());
   require_same_training(graphed, graph_losses, eager, eager_losses);
+}
+
+TEST_CASE("CUDA graph: replays queued behind each other in one step(N) train as eager launches do",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  DeterministicScope deterministic;
+  constexpr int kIters = 23;
+  caffe::SolverParameter s = golden_solver(lenet(), 1000);
+  s.set_average_loss(kIters);  // the mean of every iteration's loss: each must arrive once
+  s.set_display(10);           // the display collects its own iteration at once
+  Solver eager(s);
+  eager.set_cuda_graph(false);
+  eager.set_mode(Mode::gpu);
+  eager.step(kIters);
+
+  Solver graphed(s);
+  graphed.set_mode(Mode::gpu);
+  graphed.step(kIters);
+  REQUIRE(graphed.train_graph() != nullptr);
+  CHECK(graphed.train_graph()->replaying());
+  CHECK(graphed.train_graph()->started() == 0);  // step() leaves nothing running
+  CHECK(graphed.iter() == kIters);
+  require_same_training(graphed, {graphed.smoothed_loss()}, eager, {eager.smoothed_loss()});
 }
 
 TEST_CASE("CUDA graph: Dropout masks, Adam and on-device gradient clipping match eager launches",
@@ -236,10 +262,11 @@ void start_replaying(Solver& s) {
   REQUIRE(s.train_graph()->replaying());
 }
 
-// The Error that the next step throws (a test failure when there is none).
-std::string step_error(Solver& s) {
+// The Error that the next step(iters) throws (a test failure when there is none).
+// With iters > 1 the failed replay is collected after the next one was queued.
+std::string step_error(Solver& s, int iters) {
   try {
-    s.step(1);
+    s.step(iters);
   } catch (const Error& e) {
     return e.what();
   }
@@ -274,28 +301,41 @@ TEST_CASE("CUDA graph: a changed input shape is captured again after warm-up",
 TEST_CASE("CUDA graph: a bad label is raised after the replay as in eager mode",
           "[gpu][cuda_graph]") {
   SKIP_WITHOUT_GPU();
-  Solver graphed(input_solver());
-  start_replaying(graphed);
-  feed(graphed, 8, 6, 7);
-  const auto before = param_values(graphed);
-  CHECK_THAT(step_error(graphed), Catch::Contains("label 7 at position 7 is outside [0, 3)"));
-  // As in eager mode, the iteration that raised did not update (its update was held).
-  CHECK(param_values(graphed) == before);
+  for (int iters : {1, 3}) {
+    INFO("step(" << iters << ")");
+    Solver graphed(input_solver());
+    start_replaying(graphed);
+    feed(graphed, 8, 6, 7);
+    const auto before = param_values(graphed);
+    CHECK_THAT(step_error(graphed, iters),
+               Catch::Contains("label 7 at position 7 is outside [0, 3)"));
+    // As in eager mode, the iteration that raised did not update (its update was held),
+    // nor did one queued behind it.
+    CHECK(param_values(graphed) == before);
+    CHECK(graphed.train_graph()->started() == 0);
+    // The hold is cleared for what comes after.
+    feed(graphed, 8, 7);
+    graphed.step(2);
+    CHECK(param_values(graphed) != before);
+  }
 }
 
 TEST_CASE("CUDA graph: a NaN loss stops training before the replay's update, as in eager mode",
           "[gpu][cuda_graph]") {
   SKIP_WITHOUT_GPU();
-  Solver graphed(input_solver());
-  start_replaying(graphed);
-  feed(graphed, 8, 6);
-  graphed.net().blob_by_name("x")->mutable_data()[3] = std::nanf("");
-  const auto before = param_values(graphed);
-  const std::string what = step_error(graphed);
-  CHECK_THAT(what, Catch::Contains("the training loss became NaN"));
-  // The parameters are still finite, so the first non-finite blob is the input.
-  CHECK_THAT(what, Catch::Contains("first non-finite blob: 'x' (top of layer 'input')"));
-  CHECK(param_values(graphed) == before);
+  for (int iters : {1, 3}) {
+    INFO("step(" << iters << ")");
+    Solver graphed(input_solver());
+    start_replaying(graphed);
+    feed(graphed, 8, 6);
+    graphed.net().blob_by_name("x")->mutable_data()[3] = std::nanf("");
+    const auto before = param_values(graphed);
+    const std::string what = step_error(graphed, iters);
+    CHECK_THAT(what, Catch::Contains("iteration 6: the training loss became NaN"));
+    // The parameters are still finite, so the first non-finite blob is the input.
+    CHECK_THAT(what, Catch::Contains("first non-finite blob: 'x' (top of layer 'input')"));
+    CHECK(param_values(graphed) == before);
+  }
 }
 
 TEST_CASE("CUDA graph: Accuracy in the TRAIN net is captured and raises a bad label first",
@@ -308,9 +348,70 @@ TEST_CASE("CUDA graph: Accuracy in the TRAIN net is captured and raises a bad la
   CHECK(acc >= 0.f);
   CHECK(acc <= 1.f);
   feed(graphed, 8, 6, 5);
-  const std::string what = step_error(graphed);
+  const std::string what = step_error(graphed, 2);
   CHECK_THAT(what, Catch::Contains("'acc'"));  // Accuracy comes first, as in eager mode
   CHECK_THAT(what, Catch::Contains("label 5 at position 7 is outside [0, 3)"));
+}
+
+namespace {
+
+// 64 datums of 1x4x4 with labels i % 3, but record 45's label is 9: batch 5 of 8 (its
+// position 5) fails. The label blob holds a later batch when the host learns of it.
+std::string lmdb_with_bad_label() {
+  static const std::string path = [] {
+    const std::string dir = temp_dir("cuda_graph_bad_label_lmdb");
+    LmdbWriter writer(dir);
+    for (int i = 0; i < 64; ++i) {
+      caffe::Datum d;
+      d.set_channels(1);
+      d.set_height(4);
+      d.set_width(4);
+      d.set_label(i == 45 ? 9 : i % 3);
+      std::string bytes;
+      for (int k = 0; k < 16; ++k) bytes += static_cast<char>((k * 37 + i * 11) % 256);
+      d.set_data(bytes);
+      char key[16];
+      std::snprintf(key, sizeof key, "%08d", i);
+      writer.put(key, d.SerializeAsString());
+    }
+    writer.finish();
+    return dir;
+  }();
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("CUDA graph: a bad label in a later batch of one step(N) fails as in eager mode",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  caffe::NetParameter net;
+  parse_text_proto(R"(
+    name: "bad_label"
+    layer { name: "data" type: "Data" top: "data" top: "label"
+            transform_param { scale: 0.00390625 }
+            data_param { source: "SOURCE" batch_size: 8 backend: LMDB } }
+    layer { name: "fc" type: "InnerProduct" bottom: "data" top: "score"
+            inner_product_param { num_output: 3 weight_filler { type: "xavier" } } }
+    layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "label" top: "loss" }
+  )",
+                   "bad_label", net);
+  net.mutable_layer(0)->mutable_data_param()->set_source(lmdb_with_bad_label());
+  Solver eager(golden_solver(net, 1000));
+  eager.set_cuda_graph(false);
+  eager.set_mode(Mode::gpu);
+  const std::string eager_what = step_error(eager, 20);
+  CHECK_THAT(eager_what, Catch::Contains("label 9 at position 5 is outside [0, 3)"));
+
+  Solver graphed(golden_solver(net, 1000));
+  graphed.set_mode(Mode::gpu);
+  CHECK(step_error(graphed, 20) == eager_what);
+  REQUIRE(graphed.train_graph() != nullptr);
+  CHECK(graphed.train_graph()->captures() == 1);
+  const auto pg = param_values(graphed), pe = param_values(eager);
+  REQUIRE(pg.size() == pe.size());
+  for (size_t p = 0; p < pe.size(); ++p)
+    require_close(pg[p].data(), pe[p].data(), pe[p].size(), 1e-5f);
 }
 
 TEST_CASE("CUDA graph: --no-cuda-graph (set_cuda_graph false) keeps eager launches",
