@@ -125,34 +125,31 @@ TEST_CASE("CUDA graph: LeNet's replayed training step matches eager launches ove
   require_same_training(graphed, graph_losses, eager, eager_losses);
 }
 
-TEST_CASE("CUDA graph: replays queued behind each other in one step(N) train as eager launches do",
-          "[gpu][cuda_graph]") {
-  SKIP_WITHOUT_GPU();
-  DeterministicScope deterministic;
-  constexpr int kIters = 23;
-  caffe::SolverParameter s = golden_solver(lenet(), 1000);
-  s.set_average_loss(kIters);  // the mean of every iteration's loss: each must arrive once
-  s.set_display(10);           // the display collects its own iteration at once
+namespace {
+
+// One step(iters) of `s` with graphs and without: each iteration's loss must reach its
+// slot of the smoothed loss (average_loss = iters makes it their mean), and the
+// weights must agree. Within the step, replays are collected one iteration late.
+void require_same_step(caffe::SolverParameter s, int iters) {
+  s.set_average_loss(iters);
+  s.set_display(10);  // the display collects its own iteration at once
   Solver eager(s);
   eager.set_cuda_graph(false);
   eager.set_mode(Mode::gpu);
-  eager.step(kIters);
+  eager.step(iters);
 
   Solver graphed(s);
   graphed.set_mode(Mode::gpu);
-  graphed.step(kIters);
+  graphed.step(iters);
   REQUIRE(graphed.train_graph() != nullptr);
   CHECK(graphed.train_graph()->replaying());
   CHECK(graphed.train_graph()->started() == 0);  // step() leaves nothing running
-  CHECK(graphed.iter() == kIters);
+  CHECK(graphed.iter() == iters);
   require_same_training(graphed, {graphed.smoothed_loss()}, eager, {eager.smoothed_loss()});
 }
 
-TEST_CASE("CUDA graph: Dropout masks, Adam and on-device gradient clipping match eager launches",
-          "[gpu][cuda_graph]") {
-  SKIP_WITHOUT_GPU();
-  constexpr int kIters = 20;
-  caffe::SolverParameter s = golden_solver(mlp_with_dropout(), 1000);
+caffe::SolverParameter adam_with_clipping(const caffe::NetParameter& net) {
+  caffe::SolverParameter s = golden_solver(net, 1000);
   s.set_type("Adam");
   s.set_base_lr(0.002f);
   s.set_momentum(0.9f);
@@ -162,6 +159,26 @@ TEST_CASE("CUDA graph: Dropout masks, Adam and on-device gradient clipping match
   s.set_gamma(0.5f);
   s.set_stepsize(7);
   s.set_clip_gradients(0.5f);  // small enough to clip in most iterations
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("CUDA graph: replays queued behind each other in one step(N) train as eager launches do",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  DeterministicScope deterministic;
+  SECTION("LeNet, SGD") { require_same_step(golden_solver(lenet(), 1000), 23); }
+  SECTION("MLP with Dropout, Adam, gradient clipping") {
+    require_same_step(adam_with_clipping(mlp_with_dropout()), 17);
+  }
+}
+
+TEST_CASE("CUDA graph: Dropout masks, Adam and on-device gradient clipping match eager launches",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  constexpr int kIters = 20;
+  const caffe::SolverParameter s = adam_with_clipping(mlp_with_dropout());
   Solver eager(s);
   eager.set_cuda_graph(false);
   eager.set_mode(Mode::gpu);
