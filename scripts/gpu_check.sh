@@ -515,6 +515,10 @@ gpu_run() {
     printf '%s\n' "${step_rows[@]}"
     if grep -q '^BENCH ' "$logs/bench_cortado.txt" 2>/dev/null; then echo; bench_rows; fi
     if grep -q '^BENCH ' "$logs/bench_nets_cortado.txt" 2>/dev/null; then echo; net_rows; fi
+    # Real cuDNN/cuBLAS calls may add nodes to the emulator's count (LeNet: 35).
+    nodes="$(grep -o 'training iteration captured.*: [0-9]* nodes' "$logs/bench_nets_cortado.txt" \
+      2>/dev/null | awk '{print $(NF - 1)}' | tr '\n' ' ' || true)"
+    if [ -n "$nodes" ]; then echo "CUDA graph nodes per captured step, in benchmark order: $nodes"; fi
     grep -E '^(CPU|GPU): iteration' "$logs/lenet_gpu.log" 2>/dev/null || true
     echo "logs: $logs${OUT:+ (and \$OUT)}"
     if [ "$failed" = 0 ]; then echo "RESULT: all steps passed"; else echo "RESULT: FAILED"; fi

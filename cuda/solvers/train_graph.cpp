@@ -223,6 +223,10 @@ bool TrainGraph::capture(int iter) {
       why = std::string("cudaStreamEndCapture: ") + cudaGetErrorString(end);
   }
   set_capture_mode(false);
+  if (why.empty() && cudaGraphGetNodes(graph, nullptr, &nodes_) != cudaSuccess) {
+    cudaGetLastError();  // only reported
+    nodes_ = 0;
+  }
   if (why.empty()) {
     cudaGraphExec_t exec = nullptr;
     // Auto-free: a library's allocation made during the capture (cuBLAS's workspace
@@ -240,8 +244,8 @@ bool TrainGraph::capture(int iter) {
     return false;
   }
   ++captures_;
-  LOG_INFO("CUDA graph: training iteration captured (layers {} to {} and the update)",
-           net_.layer_names()[plan_.first_layer], net_.layer_names()[layers_ - 1]);
+  LOG_INFO("CUDA graph: training iteration captured (layers {} to {} and the update): {} nodes",
+           net_.layer_names()[plan_.first_layer], net_.layer_names()[layers_ - 1], nodes_);
   return true;
 }
 

@@ -69,6 +69,9 @@ class TrainGraph {
   bool replaying() const { return exec_ != nullptr; }
   bool disabled() const { return disabled_; }
   int captures() const { return captures_; }
+  // Nodes of the last captured graph (kernels, copies, library calls): what a replay
+  // launches, so what bounds a small net's step.
+  size_t nodes() const { return nodes_; }
   // Tests: makes the next capture fail as a CUDA error would (fail-safe check).
   void fail_next_capture_for_test() { fail_next_capture_ = true; }
 
@@ -117,6 +120,7 @@ class TrainGraph {
   std::vector<const void*> fingerprint_;
   int warm_ = 0;
   int captures_ = 0;
+  size_t nodes_ = 0;
   bool disabled_ = false;
   bool fail_next_capture_ = false;
 };

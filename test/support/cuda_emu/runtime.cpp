@@ -6,6 +6,7 @@
 // is unfinished here too, as it may be on a GPU, rather than done at once. One thread
 // at a time runs device work; a capturing stream records its work into a graph. The
 // calls CUDA refuses during a capture are refused the same way and spoil the capture.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -591,6 +592,16 @@ cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
   return submit(stream, [ops = exec->ops] {
     for (auto& op : *ops) op();
   });
+}
+
+// Every queued operation (a kernel, a copy, a library call) is one node. Only the
+// count is given: the nodes themselves are null handles.
+cudaError_t cudaGraphGetNodes(cudaGraph_t graph, cudaGraphNode_t* nodes, size_t* numNodes) {
+  if (!graph || !numNodes) return fail(cudaErrorInvalidValue);
+  if (nodes)
+    for (size_t i = 0; i < std::min(*numNodes, graph->ops.size()); ++i) nodes[i] = nullptr;
+  *numNodes = graph->ops.size();
+  return cudaSuccess;
 }
 
 cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
