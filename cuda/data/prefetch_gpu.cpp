@@ -1,10 +1,10 @@
 // The data layers' GPU half (their CPU half is libcore/data/prefetch.cpp): the
 // prefetch thread leaves each batch raw in a staging slot and starts its copy on the
 // copy stream; here the compute stream waits for that copy, transforms the batch
-// into the data top and copies the labels, without the host waiting for the device.
+// into the data top and copies the labels (one launch), without the host waiting
+// for the device.
 #include <memory>
 
-#include "blob/device_memory.hpp"
 #include "cuda/data/staging.hpp"
 #include "cuda/data/transform.hpp"
 #include "cuda/util/context.hpp"
@@ -49,10 +49,8 @@ void PrefetchingDataLayer::forward_gpu(const BlobVec& /*bottom*/, const BlobVec&
   slot->wait_for_upload(ctx.stream());
   try {
     gpu_->transform.run(slot->device_pixels(), slot->device_items(), num, batch.data_shape[1],
-                        batch.data_shape[2], batch.data_shape[3], data, ctx.stream());
-    if (labels)
-      device::copy_on_device(labels, slot->device_labels(),
-                             static_cast<size_t>(num) * sizeof(float));
+                        batch.data_shape[2], batch.data_shape[3], data, slot->device_labels(),
+                        labels, ctx.stream());
   } catch (...) {
     slot->done_reading(ctx.stream());
     throw;

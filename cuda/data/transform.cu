@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <vector>
 
 #include "blob/device_memory.hpp"
@@ -11,13 +12,18 @@ namespace cortado::gpu {
 namespace {
 
 // One thread per output value; raw_output (libcore/data/raw_batch.hpp) is the formula.
+// The first `num` threads also copy the labels (one launch, not a launch and a copy).
 __global__ void transform_kernel(int64_t n, int channels, int out_height, int out_width,
                                  const uint8_t* pixels, const RawItem* items,
                                  const float* mean_image, const float* mean_values,
-                                 int num_mean_values, float scale, float* out) {
-  CORTADO_KERNEL_LOOP(i, n) {
-    out[i] = raw_output(i, channels, out_height, out_width, pixels, items, mean_image, mean_values,
-                        num_mean_values, scale);
+                                 int num_mean_values, float scale, float* out, int num,
+                                 const float* labels_in, float* labels_out) {
+  const int64_t count = n > num ? n : num;
+  CORTADO_KERNEL_LOOP(i, count) {
+    if (i < n)
+      out[i] = raw_output(i, channels, out_height, out_width, pixels, items, mean_image,
+                          mean_values, num_mean_values, scale);
+    if (labels_out && i < num) labels_out[i] = labels_in[i];
   }
 }
 
@@ -49,12 +55,14 @@ DeviceTransform::~DeviceTransform() {
 }
 
 void DeviceTransform::run(const uint8_t* pixels, const RawItem* items, int num, int channels,
-                          int out_height, int out_width, float* out, cudaStream_t stream) const {
+                          int out_height, int out_width, float* out, const float* labels_in,
+                          float* labels_out, cudaStream_t stream) const {
   const int64_t n = static_cast<int64_t>(num) * channels * out_height * out_width;
-  if (n <= 0) return;
-  transform_kernel<<<blocks_for(n), kThreads, 0, stream>>>(n, channels, out_height, out_width,
-                                                           pixels, items, mean_image_, mean_values_,
-                                                           num_mean_values_, scale_, out);
+  const int64_t threads = std::max<int64_t>(n, labels_out ? num : 0);
+  if (threads <= 0) return;
+  transform_kernel<<<blocks_for(threads), kThreads, 0, stream>>>(
+      n, channels, out_height, out_width, pixels, items, mean_image_, mean_values_,
+      num_mean_values_, scale_, out, num, labels_in, labels_out);
   check_launch("data transform");
 }
 

@@ -22,10 +22,12 @@ class DeviceTransform {
   DeviceTransform(const DeviceTransform&) = delete;
   DeviceTransform& operator=(const DeviceTransform&) = delete;
 
-  // Writes num × channels × out_height × out_width floats to `out` on `stream`.
-  // `pixels` and `items` are on the device, laid out as RawBatch says.
+  // Writes num × channels × out_height × out_width floats to `out` on `stream`, and
+  // the num labels from labels_in to labels_out unless that is null. `pixels`,
+  // `items` and the labels are on the device, laid out as RawBatch says.
   void run(const uint8_t* pixels, const RawItem* items, int num, int channels, int out_height,
-           int out_width, float* out, cudaStream_t stream) const;
+           int out_width, float* out, const float* labels_in, float* labels_out,
+           cudaStream_t stream) const;
 
  private:
   float scale_;
