@@ -515,7 +515,7 @@ gpu_run() {
     printf '%s\n' "${step_rows[@]}"
     if grep -q '^BENCH ' "$logs/bench_cortado.txt" 2>/dev/null; then echo; bench_rows; fi
     if grep -q '^BENCH ' "$logs/bench_nets_cortado.txt" 2>/dev/null; then echo; net_rows; fi
-    # Real cuDNN/cuBLAS calls may add nodes to the emulator's count (LeNet: 35).
+    # Real cuDNN/cuBLAS calls may add nodes to the emulator's count (LeNet: 34).
     nodes="$(grep -o 'training iteration captured.*: [0-9]* nodes' "$logs/bench_nets_cortado.txt" \
       2>/dev/null | awk '{print $(NF - 1)}' | tr '\n' ' ' || true)"
     if [ -n "$nodes" ]; then echo "CUDA graph nodes per captured step, in benchmark order: $nodes"; fi

@@ -141,10 +141,9 @@ void SoftmaxWithLossLayer::backward_gpu(const BlobVec& top, const std::vector<bo
   if (!propagate_down[0]) return;
   const gpu::LabelRule rule{channels_, inner_, has_ignore_label_, ignore_label_};
   const float* labels = bottom[1]->gpu_data();
-  // The labelled count again, for the labels backward sees (no read back).
-  stats_.reshape({3});
-  gpu::softmax_loss_stats(int64_t(outer_) * inner_, rule, prob_.gpu_data(), labels,
-                          stats_.mutable_gpu_data());
+  // The labelled count is forward's (stats_): backward follows the forward of the
+  // same labels, and one launch less counts in a small net's step.
+  CORTADO_ASSERT(stats_.count() == 3);
   const int64_t count = prob_.count();
   if (count <= 0) return;
   const bool valid_norm = normalization_ == caffe::LossParameter::VALID;
