@@ -15,7 +15,8 @@ namespace cudaemu {
 namespace {
 
 constexpr size_t kReserved = size_t{64} << 30;  // address space, not memory
-constexpr size_t kCapacity = size_t{16} << 30;  // what the emulated device reports
+constexpr size_t kCapacity = size_t{16} << 30;  // what the emulated device reports, unless
+                                                // CUDA_EMU_MEMORY_MB says less
 constexpr size_t kAlign = 256;                  // cudaMalloc's alignment
 constexpr size_t kPage = 4096;
 // Every allocation is followed by at least this many bytes of a known pattern, checked
@@ -110,7 +111,7 @@ void* device_alloc(size_t bytes) {
   Arena& a = arena();
   std::lock_guard<std::mutex> lock(a.mutex);
   const size_t n = round_up(bytes, kAlign) + kCanary;
-  if (a.in_use + n > kCapacity) return nullptr;
+  if (a.in_use + n > device_capacity()) return nullptr;
   size_t at = SIZE_MAX;
   for (auto it = a.free_runs.begin(); it != a.free_runs.end(); ++it) {
     if (it->second < n) continue;
@@ -188,7 +189,14 @@ size_t device_used() {
   return a.in_use;
 }
 
-size_t device_capacity() { return kCapacity; }
+size_t device_capacity() {
+  static const size_t capacity = [] {
+    const char* env = std::getenv("CUDA_EMU_MEMORY_MB");
+    const size_t mb = env ? std::strtoull(env, nullptr, 10) : 0;
+    return mb > 0 && (mb << 20) < kCapacity ? mb << 20 : kCapacity;
+  }();
+  return capacity;
+}
 
 void* pinned_alloc(size_t bytes) {
   void* p = std::aligned_alloc(kAlign, round_up(bytes ? bytes : 1, kAlign));

@@ -63,9 +63,20 @@ std::vector<CUstream_st*> live_streams;
 // Device work runs on one host thread at a time (recursive: work may wait for work).
 std::recursive_mutex device_mutex;
 
+// The machine the tests ask for: CUDA_EMU_DEVICES devices (default 1), none when
+// CUDA_VISIBLE_DEVICES is set and empty (as CUDA counts them).
 int device_count() {
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (visible && !*visible) return 0;
   const char* env = std::getenv("CUDA_EMU_DEVICES");
   return env ? std::atoi(env) : 1;
+}
+
+// CUDA_EMU_BUSY=1: the device is held by another process in exclusive mode, so
+// creating a context fails, as CUDA's first call that needs one would.
+bool device_busy() {
+  const char* env = std::getenv("CUDA_EMU_BUSY");
+  return env && std::strcmp(env, "1") == 0;
 }
 
 cudaError_t fail(cudaError_t e) {
@@ -288,6 +299,8 @@ const char* cudaGetErrorName(cudaError_t error) {
       return "cudaErrorNoDevice";
     case cudaErrorInvalidDevice:
       return "cudaErrorInvalidDevice";
+    case cudaErrorDevicesUnavailable:
+      return "cudaErrorDevicesUnavailable";
     case cudaErrorStreamCaptureUnsupported:
       return "cudaErrorStreamCaptureUnsupported";
     case cudaErrorStreamCaptureInvalidated:
@@ -312,6 +325,8 @@ const char* cudaGetErrorString(cudaError_t error) {
       return "no CUDA-capable device is detected";
     case cudaErrorInvalidDevice:
       return "invalid device ordinal";
+    case cudaErrorDevicesUnavailable:
+      return "CUDA-capable device(s) is/are busy or unavailable";
     case cudaErrorInvalidConfiguration:
       return "invalid configuration argument";
     case cudaErrorStreamCaptureUnsupported:
@@ -348,6 +363,7 @@ cudaError_t cudaMallocAsync(void** ptr, size_t size, cudaStream_t) {
 }
 
 cudaError_t cudaFree(void* ptr) {
+  if (cudaemu::device_busy()) return cudaemu::fail(cudaErrorDevicesUnavailable);
   // Synchronises the device first, as CUDA's does: queued work may still use ptr.
   if (cudaError_t e = cudaemu::synchronize_device()) return e;
   if (!ptr) return cudaSuccess;
