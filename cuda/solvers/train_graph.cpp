@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 
@@ -22,6 +23,23 @@ size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
 // The out region's fixed words before the per-layer errors (code, value).
 constexpr size_t kLossWord = 0, kClipWord = 1, kErrorWords = 3;
+
+// With CORTADO_GRAPH_DOT=prefix each captured step is also written to prefix.N.dot
+// (N counting the captures of the process) by cudaGraphDebugDotPrint, every node with
+// its kernel's name: where a step's nodes come from, the libraries' ones included.
+void write_dot(cudaGraph_t graph) {
+  const char* prefix = std::getenv("CORTADO_GRAPH_DOT");
+  if (!prefix || !*prefix) return;
+  static int written = 0;
+  const std::string path = std::string(prefix) + "." + std::to_string(written++) + ".dot";
+  if (cudaGraphDebugDotPrint(graph, path.c_str(), cudaGraphDebugDotFlagsKernelNodeParams) ==
+      cudaSuccess) {
+    LOG_INFO("CUDA graph: the captured step written to {}", path);
+  } else {
+    cudaGetLastError();  // only reported
+    LOG_WARN("CUDA graph: could not write the captured step to {}", path);
+  }
+}
 
 }  // namespace
 
@@ -227,6 +245,7 @@ bool TrainGraph::capture(int iter) {
     cudaGetLastError();  // only reported
     nodes_ = 0;
   }
+  if (why.empty()) write_dot(graph);
   if (why.empty()) {
     cudaGraphExec_t exec = nullptr;
     // Auto-free: a library's allocation made during the capture (cuBLAS's workspace

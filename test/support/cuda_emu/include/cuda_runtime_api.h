@@ -66,6 +66,7 @@ enum cudaDeviceAttr { cudaDevAttrComputeMode = 20, cudaDevAttrMultiProcessorCoun
 #define cudaEventDisableTiming 0x02
 #define cudaHostAllocDefault 0x00
 #define cudaGraphInstantiateFlagAutoFreeOnLaunch 1
+#define cudaGraphDebugDotFlagsKernelNodeParams (1 << 2)
 
 struct dim3 {
   unsigned int x, y, z;
@@ -133,5 +134,7 @@ cudaError_t cudaGraphInstantiateWithFlags(cudaGraphExec_t* exec, cudaGraph_t gra
                                           unsigned long long flags = 0);
 cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream);
 cudaError_t cudaGraphGetNodes(cudaGraph_t graph, cudaGraphNode_t* nodes, size_t* numNodes);
+// A DOT file with one node per captured operation (no names: nodes are opaque here).
+cudaError_t cudaGraphDebugDotPrint(cudaGraph_t graph, const char* path, unsigned int flags);
 cudaError_t cudaGraphDestroy(cudaGraph_t graph);
 cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec);
