@@ -7,6 +7,7 @@
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace cortado::gpu {
 namespace {
@@ -27,25 +28,59 @@ std::string dims(int a, int b, int c, int d) {
 // FMA, or default with `tf32`) within `limit`, and deterministic if asked. cudnnFind times each algorithm in
 // the descriptor's math type and in default math; an entry in default math is taken
 // only where no FMA entry qualifies (its timing may have used TF32; ours will not).
-// With `tf32` (the descriptor in default math, which lets FP32 use TF32 tensor cores
-// on Ampere and later) both math types qualify in the first pass: the fastest wins.
-template <class Perf, class Algo, class WorkspaceFn>
-bool pick(const std::vector<Perf>& found, int n, size_t limit, bool deterministic, bool tf32,
-          WorkspaceFn workspace, Algo* algo, size_t* bytes) {
+// With `tf32` entries in default and tensor-op math qualify in the first pass as well
+// (for FP32 data both mean TF32 tensor cores on Ampere and later; conversion to FP16
+// never qualifies): the fastest wins, and runs in the math type it was timed in.
+// Returns the entry's index, or -1.
+template <class Perf, class WorkspaceFn>
+int pick(const std::vector<Perf>& found, int n, size_t limit, bool deterministic, bool tf32,
+         WorkspaceFn workspace, size_t* bytes) {
   for (bool allow_default : {tf32, true})
     for (int i = 0; i < n; ++i) {
       const Perf& p = found[i];
       if (p.status != CUDNN_STATUS_SUCCESS) continue;
-      if (p.mathType != CUDNN_FMA_MATH && !(allow_default && p.mathType == CUDNN_DEFAULT_MATH))
+      const bool tensor_op = tf32 && p.mathType == CUDNN_TENSOR_OP_MATH;
+      if (p.mathType != CUDNN_FMA_MATH && !tensor_op &&
+          !(allow_default && p.mathType == CUDNN_DEFAULT_MATH))
         continue;
       if (deterministic && p.determinism != CUDNN_DETERMINISTIC) continue;
       size_t need = 0;
       if (workspace(p.algo, &need) != CUDNN_STATUS_SUCCESS || need > limit) continue;
-      *algo = p.algo;
       *bytes = need;
-      return true;
+      return i;
     }
-  return false;
+  return -1;
+}
+
+const char* math_name(cudnnMathType_t m) {
+  switch (m) {
+    case CUDNN_FMA_MATH:
+      return "FP32";
+    case CUDNN_TENSOR_OP_MATH:
+      return "tensor-op (TF32)";
+    default:
+      return "default (TF32 allowed)";
+  }
+}
+
+// Takes pick's entry into *c and logs it: what cuDNN chose is the first thing to
+// look at when a convolution is slow.
+template <class Perf, class Choice, class WorkspaceFn>
+bool choose(const std::string& where, const char* direction, const std::vector<Perf>& found,
+            int n, bool deterministic, bool tf32, WorkspaceFn workspace, Choice* c) {
+  const int i = pick(found, n, Context::get().workspace_limit(), deterministic, tf32, workspace,
+                     &c->bytes);
+  if (i < 0) return false;
+  const Perf& p = found[i];
+  c->algo = static_cast<int>(p.algo);
+  c->math = tf32 ? p.mathType : CUDNN_FMA_MATH;
+  c->chosen = true;
+  LOG_INFO("{}: cuDNN {} algorithm {} in {} math, {}, workspace {}", where, direction, c->algo,
+           math_name(c->math),
+           deterministic ? std::string("ranked first by cuDNN's heuristics")
+                         : fmt::format("{:.3f} ms in cudnnFind", p.time),
+           format_bytes(c->bytes));
+  return true;
 }
 
 }  // namespace
@@ -119,6 +154,10 @@ CudnnConv::Choices& CudnnConv::choices() {
   return cache_[Key{shape_, Context::get().workspace_limit(), deterministic(), described_tf32_}];
 }
 
+void CudnnConv::set_math(cudnnMathType_t math) {
+  check(cudnnSetConvolutionMathType(conv_desc_, math), "cudnnSetConvolutionMathType");
+}
+
 std::string CudnnConv::no_algorithm(const char* direction) const {
   return std::string("no cuDNN algorithm for the ") + direction +
          " convolution runs in FP32 within the GPU workspace limit of " +
@@ -150,13 +189,10 @@ void CudnnConv::forward(const float* in, const float* w, float* out) {
       return cudnnGetConvolutionForwardWorkspaceSize(h, in_desc_, filter_desc_, conv_desc_,
                                                      out_desc_, a, bytes);
     };
-    cudnnConvolutionFwdAlgo_t algo{};
-    if (!pick(found, n, ctx.workspace_limit(), deterministic(), described_tf32_, workspace, &algo,
-              &c.bytes))
+    if (!choose(where_, "forward", found, n, deterministic(), described_tf32_, workspace, &c))
       throw Error(where_, no_algorithm("forward"));
-    c.algo = static_cast<int>(algo);
-    c.chosen = true;
   }
+  set_math(c.math);
   const float one = 1.f, zero = 0.f;
   void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
   check(cudnnConvolutionForward(h, &one, in_desc_, in, filter_desc_, w, conv_desc_,
@@ -187,13 +223,11 @@ void CudnnConv::backward_data(const float* w, const float* out_grad, float* in_g
       return cudnnGetConvolutionBackwardDataWorkspaceSize(h, filter_desc_, out_desc_, conv_desc_,
                                                           in_desc_, a, bytes);
     };
-    cudnnConvolutionBwdDataAlgo_t algo{};
-    if (!pick(found, n, ctx.workspace_limit(), deterministic(), described_tf32_, workspace, &algo,
-              &c.bytes))
+    if (!choose(where_, "backward-data", found, n, deterministic(), described_tf32_, workspace,
+                &c))
       throw Error(where_, no_algorithm("backward-data"));
-    c.algo = static_cast<int>(algo);
-    c.chosen = true;
   }
+  set_math(c.math);
   const float one = 1.f, zero = 0.f;
   void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
   check(cudnnConvolutionBackwardData(h, &one, filter_desc_, w, out_desc_, out_grad, conv_desc_,
@@ -224,13 +258,11 @@ void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w
       return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, in_desc_, out_desc_, conv_desc_,
                                                             filter_desc_, a, bytes);
     };
-    cudnnConvolutionBwdFilterAlgo_t algo{};
-    if (!pick(found, n, ctx.workspace_limit(), deterministic(), described_tf32_, workspace, &algo,
-              &c.bytes))
+    if (!choose(where_, "backward-filter", found, n, deterministic(), described_tf32_,
+                workspace, &c))
       throw Error(where_, no_algorithm("backward-filter"));
-    c.algo = static_cast<int>(algo);
-    c.chosen = true;
   }
+  set_math(c.math);
   // beta 1: weight gradients accumulate, as on the CPU.
   const float one = 1.f;
   void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;

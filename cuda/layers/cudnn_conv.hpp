@@ -7,9 +7,9 @@
 // gpu::tf32() (--tf32) the descriptor uses CUDNN_DEFAULT_MATH, so TF32 is allowed.
 //
 // Algorithms are chosen with cudnnFind* (measured on the device) the first time a
-// direction runs at a shape, then cached: the fastest that succeeds in FP32, whose
-// workspace fits the context's workspace limit and, with gpu::deterministic(), that
-// is deterministic. The workspace is the context's.
+// direction runs at a shape, then cached and logged: the fastest that succeeds in FP32
+// (with --tf32: in FP32 or TF32), whose workspace fits the context's workspace limit
+// and, with gpu::deterministic(), that is deterministic. The workspace is the context's.
 #include <cudnn.h>
 
 #include <map>
@@ -47,6 +47,7 @@ class CudnnConv {
   struct Choice {
     bool chosen = false;
     int algo = 0;
+    cudnnMathType_t math = CUDNN_FMA_MATH;  // the math type the algorithm was timed in
     size_t bytes = 0;
   };
   // Per shape, workspace limit and determinism: forward, backward data, backward filter.
@@ -61,6 +62,8 @@ class CudnnConv {
     Choice fwd, data, filter;
   };
   Choices& choices();
+  // The descriptor's math type for the next call (the chosen algorithm's).
+  void set_math(cudnnMathType_t math);
   std::string no_algorithm(const char* direction) const;
   void check(cudnnStatus_t status, const char* what) const;
 
