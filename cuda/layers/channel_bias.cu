@@ -2,6 +2,8 @@
 
 #include "cuda/layers/block_total.cuh"
 #include "cuda/layers/channel_bias.hpp"
+#include "cuda/layers/relu.cuh"
+#include "cuda/layers/relu.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
@@ -9,72 +11,127 @@
 namespace cortado::gpu {
 namespace {
 
-// Small planes (InnerProduct: spatial 1): one thread per element.
+// Small planes (InnerProduct: spatial 1): one thread per element. With Relu the
+// ReLU (fused into the layer) follows in the same pass.
+template <bool Relu>
 __global__ void add_channel_bias_kernel(int64_t count, int channels, int spatial, const float* bias,
-                                        float* y) {
-  CORTADO_KERNEL_LOOP(i, count) { y[i] += bias[(i / spatial) % channels]; }
+                                        float* y, float slope) {
+  CORTADO_KERNEL_LOOP(i, count) {
+    const float v = y[i] + bias[(i / spatial) % channels];
+    y[i] = Relu ? relu_value(v, slope) : v;
+  }
 }
 
 // Convolution outputs: blocks over the (n, c) planes, threads along each plane, so the
 // channel is found once per plane rather than by a 64-bit division per element.
+template <bool Relu>
 __global__ void add_channel_bias_planes_kernel(int64_t planes, int channels, int spatial,
-                                               const float* bias, float* y) {
+                                               const float* bias, float* y, float slope) {
   for (int64_t p = blockIdx.x; p < planes; p += gridDim.x) {
     const float b = bias[p % channels];
     float* row = y + p * spatial;
-    for (int s = threadIdx.x; s < spatial; s += blockDim.x) row[s] += b;
+    for (int s = threadIdx.x; s < spatial; s += blockDim.x) {
+      const float v = row[s] + b;
+      row[s] = Relu ? relu_value(v, slope) : v;
+    }
   }
 }
 
-// One block per channel, its threads striding over the num * spatial values of it;
-// a fixed order, so the gradient does not change from run to run. Thread t visits
-// k = t, t + kTotalThreads, ... with (n, s) = (k / spatial, k % spatial) stepped
-// along instead of divided out each time.
+// One block per channel, its threads striding over the num * spatial values of it,
+// each keeping kUnroll sums so that as many loads are in flight (a block per channel
+// is few blocks: AlexNet's conv1 has 96, fewer than an H100's SMs, and each must pull
+// its share at full speed). A fixed order, so the gradient does not change from run
+// to run.
+constexpr int kUnroll = 8;
+
+// With Relu (fused into the layer) each value is first masked by the ReLU's
+// derivative at y and written back: dy_out is then dy itself, y the ReLU's output.
+template <class Index, bool Relu>
 __global__ void channel_bias_grad_kernel(int num, int channels, int spatial, const float* dy,
-                                         float* dbias) {
+                                         float* dbias, const float* y, float slope,
+                                         float* dy_out) {
   const int c = blockIdx.x;
-  const int64_t per_channel = int64_t(num) * spatial;
-  const int step_n = kTotalThreads / spatial, step_s = kTotalThreads % spatial;
-  int64_t n = threadIdx.x / spatial;
-  int s = threadIdx.x % spatial;
+  const Index per_channel = Index(num) * spatial;
+  auto at = [&](Index j) {
+    const Index n = j / spatial;
+    const Index i = (n * channels + c) * spatial + (j - n * spatial);
+    if (!Relu) return dy[i];
+    const float v = dy[i] * relu_slope_at(y[i], slope);
+    dy_out[i] = v;
+    return v;
+  };
+  float acc[kUnroll] = {};
+  Index j = threadIdx.x;
+  for (; j + (kUnroll - 1) * kTotalThreads < per_channel; j += kUnroll * kTotalThreads)
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) acc[u] += at(j + u * kTotalThreads);
+  for (; j < per_channel; j += kTotalThreads) acc[0] += at(j);
   float sum = 0.f;
-  for (int64_t k = threadIdx.x; k < per_channel; k += kTotalThreads) {
-    sum += dy[(n * channels + c) * spatial + s];
-    n += step_n;
-    s += step_s;
-    if (s >= spatial) {
-      s -= spatial;
-      ++n;
-    }
-  }
+#pragma unroll
+  for (int u = 0; u < kUnroll; ++u) sum += acc[u];
   sum = block_total(sum);
   if (threadIdx.x == 0) dbias[c] += sum;
 }
 
+// One launch of the bias gradient kernel for the index type the size allows.
+template <bool Relu>
+void launch_bias_grad(int num, int channels, int spatial, const float* dy, float* dbias,
+                      const float* y, float slope, float* dy_out) {
+  cudaStream_t stream = Context::get().stream();
+  if (fits_int(int64_t(num) * channels * spatial))
+    channel_bias_grad_kernel<int, Relu><<<channels, kTotalThreads, 0, stream>>>(
+        num, channels, spatial, dy, dbias, y, slope, dy_out);
+  else
+    channel_bias_grad_kernel<int64_t, Relu><<<channels, kTotalThreads, 0, stream>>>(
+        num, channels, spatial, dy, dbias, y, slope, dy_out);
+  check_launch("channel_bias_grad");
+}
+
 }  // namespace
 
-void add_channel_bias(int num, int channels, int spatial, const float* bias, float* y) {
+void add_channel_bias(int num, int channels, int spatial, const float* bias, float* y,
+                      std::optional<float> relu_slope) {
   const int64_t count = int64_t(num) * channels * spatial;
   if (count <= 0) return;
-  if (spatial >= 64) {
-    const int64_t planes = int64_t(num) * channels;
-    add_channel_bias_planes_kernel<<<static_cast<int>(std::min<int64_t>(planes, 65535)), kThreads,
-                                     0, Context::get().stream()>>>(planes, channels, spatial, bias,
-                                                                   y);
-    check_launch("add_channel_bias");
+  if (!bias) {
+    if (relu_slope) relu_forward(static_cast<int>(count), y, y, *relu_slope);
     return;
   }
-  add_channel_bias_kernel<<<blocks_for(count), kThreads, 0, Context::get().stream()>>>(
-      count, channels, spatial, bias, y);
+  cudaStream_t stream = Context::get().stream();
+  const float slope = relu_slope.value_or(0.f);
+  if (spatial >= 64) {
+    const int64_t planes = int64_t(num) * channels;
+    const int blocks = static_cast<int>(std::min<int64_t>(planes, 65535));
+    if (relu_slope)
+      add_channel_bias_planes_kernel<true><<<blocks, kThreads, 0, stream>>>(planes, channels,
+                                                                            spatial, bias, y, slope);
+    else
+      add_channel_bias_planes_kernel<false><<<blocks, kThreads, 0, stream>>>(
+          planes, channels, spatial, bias, y, slope);
+  } else if (relu_slope) {
+    add_channel_bias_kernel<true><<<blocks_for(count), kThreads, 0, stream>>>(
+        count, channels, spatial, bias, y, slope);
+  } else {
+    add_channel_bias_kernel<false><<<blocks_for(count), kThreads, 0, stream>>>(
+        count, channels, spatial, bias, y, slope);
+  }
   check_launch("add_channel_bias");
 }
 
 void accumulate_channel_bias_grad(int num, int channels, int spatial, const float* dy,
                                   float* dbias) {
   if (channels <= 0 || num <= 0 || spatial <= 0) return;
-  channel_bias_grad_kernel<<<channels, kTotalThreads, 0, Context::get().stream()>>>(
-      num, channels, spatial, dy, dbias);
-  check_launch("channel_bias_grad");
+  launch_bias_grad<false>(num, channels, spatial, dy, dbias, nullptr, 0.f, nullptr);
+}
+
+void relu_mask_and_bias_grad(int num, int channels, int spatial, const float* y,
+                             float relu_slope, float* dy, float* dbias) {
+  if (channels <= 0 || num <= 0 || spatial <= 0) return;
+  if (!dbias) {
+    relu_backward(num * channels * spatial, y, dy, dy, relu_slope);
+    return;
+  }
+  launch_bias_grad<true>(num, channels, spatial, dy, dbias, y, relu_slope, dy);
 }
 
 }  // namespace cortado::gpu

@@ -32,12 +32,19 @@ gpu::CudnnConv& ConvBaseLayer::cudnn_conv() {
   return *cudnn_conv_;
 }
 
-void ConvBaseLayer::add_bias_gpu(float* top, const float* bias) const {
-  gpu::add_channel_bias(num_, num_output_, top_spatial_, bias, top);
+void ConvBaseLayer::finish_top_gpu(Blob* top) const {
+  const float* bias = bias_term_ ? blobs_[1]->gpu_data() : nullptr;
+  gpu::add_channel_bias(num_, num_output_, top_spatial_, bias, top->mutable_gpu_data(),
+                        fused_relu_slope_);
 }
 
-void ConvBaseLayer::bias_gradient_gpu(const float* top_diff, float* dbias) const {
-  gpu::accumulate_channel_bias_grad(num_, num_output_, top_spatial_, top_diff, dbias);
+void ConvBaseLayer::top_diff_pass_gpu(Blob* top) {
+  float* dbias = bias_term_ && param_propagate_down(1) ? blobs_[1]->mutable_gpu_diff() : nullptr;
+  if (fused_relu_slope_)
+    gpu::relu_mask_and_bias_grad(num_, num_output_, top_spatial_, top->gpu_data(),
+                                 *fused_relu_slope_, top->mutable_gpu_diff(), dbias);
+  else if (dbias)
+    gpu::accumulate_channel_bias_grad(num_, num_output_, top_spatial_, top->gpu_diff(), dbias);
 }
 
 }  // namespace cortado

@@ -11,9 +11,8 @@ void ConvolutionLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   gpu::CudnnConv& conv = cudnn_conv();
   const float* weights = blobs_[0]->gpu_data();
   for (size_t i = 0; i < bottom.size(); ++i) {
-    float* y = top[i]->mutable_gpu_data();
-    conv.forward(bottom[i]->gpu_data(), weights, y);
-    if (bias_term_) add_bias_gpu(y, blobs_[1]->gpu_data());
+    conv.forward(bottom[i]->gpu_data(), weights, top[i]->mutable_gpu_data());
+    finish_top_gpu(top[i]);
   }
 }
 
@@ -22,8 +21,8 @@ void ConvolutionLayer::backward_gpu(const BlobVec& top, const std::vector<bool>&
   if (num_ == 0) return;
   gpu::CudnnConv& conv = cudnn_conv();
   for (size_t i = 0; i < top.size(); ++i) {
+    top_diff_pass_gpu(top[i]);
     const float* dy = top[i]->gpu_diff();
-    if (bias_term_ && param_propagate_down(1)) bias_gradient_gpu(dy, blobs_[1]->mutable_gpu_diff());
     if (param_propagate_down(0))
       conv.backward_filter(bottom[i]->gpu_data(), dy, blobs_[0]->mutable_gpu_diff());
     if (propagate_down[i])

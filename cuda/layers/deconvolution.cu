@@ -12,9 +12,8 @@ void DeconvolutionLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) 
   gpu::CudnnConv& conv = cudnn_conv();
   const float* weights = blobs_[0]->gpu_data();
   for (size_t i = 0; i < bottom.size(); ++i) {
-    float* y = top[i]->mutable_gpu_data();
-    conv.backward_data(weights, bottom[i]->gpu_data(), y);
-    if (bias_term_) add_bias_gpu(y, blobs_[1]->gpu_data());
+    conv.backward_data(weights, bottom[i]->gpu_data(), top[i]->mutable_gpu_data());
+    finish_top_gpu(top[i]);
   }
 }
 
@@ -23,8 +22,8 @@ void DeconvolutionLayer::backward_gpu(const BlobVec& top, const std::vector<bool
   if (num_ == 0) return;
   gpu::CudnnConv& conv = cudnn_conv();
   for (size_t i = 0; i < top.size(); ++i) {
+    top_diff_pass_gpu(top[i]);
     const float* dy = top[i]->gpu_diff();
-    if (bias_term_ && param_propagate_down(1)) bias_gradient_gpu(dy, blobs_[1]->mutable_gpu_diff());
     if (param_propagate_down(0))  // dW += (top diff) x (bottom data), conv input x conv output
       conv.backward_filter(dy, bottom[i]->gpu_data(), blobs_[0]->mutable_gpu_diff());
     if (propagate_down[i])  // bottom diff = conv(top diff, W)

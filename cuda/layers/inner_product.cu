@@ -1,5 +1,6 @@
 // InnerProduct's GPU half (its CPU half is libcore/layers/inner_product.cpp): the
-// same three products on cuBLAS (FP32, no TF32), the bias by per-channel kernels.
+// same three products on cuBLAS (FP32, no TF32), the bias (and a fused ReLU) by
+// per-channel kernels.
 #include "cuda/layers/channel_bias.hpp"
 #include "cuda/math/gemm.hpp"
 #include "layers/inner_product.hpp"
@@ -11,11 +12,19 @@ void InnerProductLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   // y (M x N) = x W^T, or x W with transpose (W stored K x N)
   gpu::gemm(Trans::no, transpose_ ? Trans::no : Trans::yes, M_, N_, K_, 1.f, bottom[0]->gpu_data(),
             blobs_[0]->gpu_data(), 0.f, y);
-  if (bias_term_) gpu::add_channel_bias(M_, N_, 1, blobs_[1]->gpu_data(), y);
+  // the bias, and the fused ReLU if any (Layer::fuse_relu_gpu)
+  gpu::add_channel_bias(M_, N_, 1, bias_term_ ? blobs_[1]->gpu_data() : nullptr, y,
+                        fused_relu_slope_);
 }
 
 void InnerProductLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                      const BlobVec& bottom) {
+  float* dbias = bias_term_ && param_propagate_down(1) ? blobs_[1]->mutable_gpu_diff() : nullptr;
+  if (fused_relu_slope_)  // first: the products below take the masked diff
+    gpu::relu_mask_and_bias_grad(M_, N_, 1, top[0]->gpu_data(), *fused_relu_slope_,
+                                 top[0]->mutable_gpu_diff(), dbias);
+  else if (dbias)
+    gpu::accumulate_channel_bias_grad(M_, N_, 1, top[0]->gpu_diff(), dbias);
   const float* dy = top[0]->gpu_diff();
   const float* x = bottom[0]->gpu_data();
   if (param_propagate_down(0)) {
@@ -24,8 +33,6 @@ void InnerProductLayer::backward_gpu(const BlobVec& top, const std::vector<bool>
     else  // dW (N x K) += dy^T x
       gpu::gemm(Trans::yes, Trans::no, N_, K_, M_, 1.f, dy, x, 1.f, blobs_[0]->mutable_gpu_diff());
   }
-  if (bias_term_ && param_propagate_down(1))
-    gpu::accumulate_channel_bias_grad(M_, N_, 1, dy, blobs_[1]->mutable_gpu_diff());
   if (propagate_down[0])  // dx (M x K) = dy W, or dy W^T with transpose
     gpu::gemm(Trans::no, transpose_ ? Trans::yes : Trans::no, M_, K_, N_, 1.f, dy,
               blobs_[0]->gpu_data(), 0.f, bottom[0]->mutable_gpu_diff());

@@ -1,7 +1,7 @@
 // LRN's GPU half (its CPU half is libcore/layers/lrn.cpp). Own kernels that repeat
-// the CPU's sums in its order: across channels one thread per (n, h, w) slides the
-// window down the channels (adding the plane entering, dropping the one leaving);
-// within a channel one thread per element sums its window row by row.
+// the CPU's sums: across channels a thread slides the window down a run of channels
+// at one (n, h, w) (adding the plane entering, dropping the one leaving); within a
+// channel one thread per element sums its window row by row.
 #include <cstdint>
 
 #include "cuda/util/check.hpp"
@@ -26,64 +26,99 @@ __device__ float neg_pow(float scale, float beta) {
   return expf(-beta * logf(scale));
 }
 
+// Across channels each thread takes one (n, h, w) position and a run of `chunk`
+// channels, so that a net with few positions (AlexNet's norm2 at batch 256: 43k)
+// still fills the GPU; the window's sum is started afresh at the run's first channel.
+// Threads next to each other take positions next to each other (coalesced loads).
+constexpr int kLrnChunk = 16;
+
+struct AcrossRun {
+  int64_t base;  // the position's element in channel 0
+  int first, end;
+};
+__device__ AcrossRun across_run(int64_t t, int64_t positions, const LrnShape& s, int chunk) {
+  const int64_t plane = int64_t(s.height) * s.width;
+  const int64_t p = t % positions;
+  const int first = static_cast<int>(t / positions) * chunk;
+  return {(p / plane) * s.channels * plane + p % plane, first, min(first + chunk, s.channels)};
+}
+
 // scale = k + alpha/n * (sum of x^2 over the n channels centred on c); y = x scale^-beta
-__global__ void lrn_across_forward_kernel(int64_t positions, LrnShape s, float k,
-                                          float alpha_over_n, const float* x, float* scale,
-                                          float* y) {
-  CORTADO_KERNEL_LOOP(p, positions) {
+__global__ void lrn_across_forward_kernel(int64_t threads, int64_t positions, int chunk,
+                                          LrnShape s, float k, float alpha_over_n,
+                                          const float* x, float* scale, float* y) {
+  CORTADO_KERNEL_LOOP(t, threads) {
+    const AcrossRun run = across_run(t, positions, s, chunk);
     const int64_t plane = int64_t(s.height) * s.width;
-    const int64_t base = (p / plane) * s.channels * plane + p % plane;
     const int half = (s.size - 1) / 2;
+    auto square = [&](int c) {
+      const float v = x[run.base + c * plane];
+      return v * v;
+    };
     float a = 0.f;
-    for (int c = 0; c < min(half, s.channels); ++c) {
-      const float v = x[base + c * plane];
-      a += v * v;
-    }
-    for (int c = 0; c < s.channels; ++c) {
-      if (c + half < s.channels) {
-        const float v = x[base + (c + half) * plane];
-        a += v * v;
-      }
+    for (int c = max(run.first - half, 0); c < min(run.first + half, s.channels); ++c)
+      a += square(c);
+    for (int c = run.first; c < run.end; ++c) {
+      if (c + half < s.channels) a += square(c + half);
       // y in the same pass (x[c] entered the window half a window ago: still cached),
       // unless in place, where y[c] would overwrite an x the window still needs.
-      const int64_t i = base + c * plane;
+      const int64_t i = run.base + c * plane;
       const float sc = k + alpha_over_n * a;
       scale[i] = sc;
       if (x != y) y[i] = x[i] * neg_pow(sc, s.beta);
-      if (c - half >= 0) {
-        const float v = x[base + (c - half) * plane];
-        a -= v * v;
-      }
+      if (c - half >= 0) a -= square(c - half);
     }
     if (x == y)
-      for (int c = 0; c < s.channels; ++c) {
-        const int64_t i = base + c * plane;
+      for (int c = run.first; c < run.end; ++c) {
+        const int64_t i = run.base + c * plane;
         y[i] = x[i] * neg_pow(scale[i], s.beta);
       }
   }
 }
 
 // dx = dy scale^-beta - coeff * x * W(dy * y / scale), W the same channel window.
-__global__ void lrn_across_backward_kernel(int64_t positions, LrnShape s, float coeff,
-                                           const float* x, const float* y, const float* scale,
-                                           const float* dy, float* dx) {
-  CORTADO_KERNEL_LOOP(p, positions) {
+__global__ void lrn_across_backward_kernel(int64_t threads, int64_t positions, int chunk,
+                                           LrnShape s, float coeff, const float* x,
+                                           const float* y, const float* scale, const float* dy,
+                                           float* dx) {
+  CORTADO_KERNEL_LOOP(t, threads) {
+    const AcrossRun run = across_run(t, positions, s, chunk);
     const int64_t plane = int64_t(s.height) * s.width;
-    const int64_t base = (p / plane) * s.channels * plane + p % plane;
     const int half = (s.size - 1) / 2;
     auto ratio = [&](int c) {
-      const int64_t i = base + c * plane;
+      const int64_t i = run.base + c * plane;
       return dy[i] * y[i] / scale[i];
     };
     float a = 0.f;
-    for (int c = 0; c < min(half, s.channels); ++c) a += ratio(c);
-    for (int c = 0; c < s.channels; ++c) {
+    for (int c = max(run.first - half, 0); c < min(run.first + half, s.channels); ++c)
+      a += ratio(c);
+    for (int c = run.first; c < run.end; ++c) {
       if (c + half < s.channels) a += ratio(c + half);
-      const int64_t i = base + c * plane;
+      const int64_t i = run.base + c * plane;
       dx[i] = dy[i] * neg_pow(scale[i], s.beta) - coeff * x[i] * a;
       if (c - half >= 0) a -= ratio(c - half);
     }
   }
+}
+
+// Channels per thread: runs of kLrnChunk, or all of them where a run would read
+// values another thread overwrites (in place).
+int across_chunk(const LrnShape& s, bool in_place) { return in_place ? s.channels : kLrnChunk; }
+
+void launch_across_forward(int64_t positions, const LrnShape& s, float k, float alpha_over_n,
+                           const float* x, float* scale, float* y) {
+  const int chunk = across_chunk(s, x == y);
+  const int64_t threads = positions * ((s.channels + chunk - 1) / chunk);
+  lrn_across_forward_kernel<<<blocks_for(threads), kThreads, 0, Context::get().stream()>>>(
+      threads, positions, chunk, s, k, alpha_over_n, x, scale, y);
+}
+
+void launch_across_backward(int64_t positions, const LrnShape& s, float coeff, const float* x,
+                            const float* y, const float* scale, const float* dy, float* dx) {
+  const int chunk = across_chunk(s, dy == dx);
+  const int64_t threads = positions * ((s.channels + chunk - 1) / chunk);
+  lrn_across_backward_kernel<<<blocks_for(threads), kThreads, 0, Context::get().stream()>>>(
+      threads, positions, chunk, s, coeff, x, y, scale, dy, dx);
 }
 
 // The sum of f over the size x size window centred on element i of its plane
@@ -140,9 +175,8 @@ void LRNLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   cudaStream_t stream = gpu::Context::get().stream();
   if (across()) {
     const int64_t positions = int64_t(bottom[0]->shape(0)) * height_ * width_;
-    gpu::lrn_across_forward_kernel<<<gpu::blocks_for(positions), gpu::kThreads, 0, stream>>>(
-        positions, s, k_, alpha_ / size_, bottom[0]->gpu_data(), scale_.mutable_gpu_data(),
-        top[0]->mutable_gpu_data());
+    gpu::launch_across_forward(positions, s, k_, alpha_ / size_, bottom[0]->gpu_data(),
+                               scale_.mutable_gpu_data(), top[0]->mutable_gpu_data());
   } else {
     gpu::lrn_within_forward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
         count, s, alpha_ / (size_ * size_), bottom[0]->gpu_data(), scale_.mutable_gpu_data(),
@@ -162,9 +196,9 @@ void LRNLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propaga
   cudaStream_t stream = gpu::Context::get().stream();
   if (acr) {
     const int64_t positions = int64_t(bottom[0]->shape(0)) * height_ * width_;
-    gpu::lrn_across_backward_kernel<<<gpu::blocks_for(positions), gpu::kThreads, 0, stream>>>(
-        positions, s, coeff, bottom[0]->gpu_data(), top[0]->gpu_data(), scale_.gpu_data(),
-        top[0]->gpu_diff(), bottom[0]->mutable_gpu_diff());
+    gpu::launch_across_backward(positions, s, coeff, bottom[0]->gpu_data(), top[0]->gpu_data(),
+                                scale_.gpu_data(), top[0]->gpu_diff(),
+                                bottom[0]->mutable_gpu_diff());
   } else {
     ratio_gpu_.reshape_like(*bottom[0]);
     gpu::lrn_ratio_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(

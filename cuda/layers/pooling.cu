@@ -37,11 +37,12 @@ __device__ void covering(int i, int k, int pad, int stride, int out, int* first,
   *last = min((i + pad) / stride + 1, out);
 }
 
-__global__ void max_pool_forward_kernel(int64_t count, PoolGeometry g, const float* x, float* y,
+template <class Index>
+__global__ void max_pool_forward_kernel(Index count, PoolGeometry g, const float* x, float* y,
                                         int* argmax, float* mask) {
-  CORTADO_KERNEL_LOOP(k, count) {
+  CORTADO_KERNEL_LOOP_AS(Index, k, count) {
     const int pw = k % g.pooled_w, ph = (k / g.pooled_w) % g.pooled_h;
-    const float* src = x + (k / (int64_t(g.pooled_w) * g.pooled_h)) * g.height * g.width;
+    const float* src = x + (k / (Index(g.pooled_w) * g.pooled_h)) * g.height * g.width;
     const Window r = window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height);
     const Window c = window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width);
     // The first maximum wins ties (strict >); a NaN never wins, as on the CPU.
@@ -59,10 +60,11 @@ __global__ void max_pool_forward_kernel(int64_t count, PoolGeometry g, const flo
   }
 }
 
-__global__ void ave_pool_forward_kernel(int64_t count, PoolGeometry g, const float* x, float* y) {
-  CORTADO_KERNEL_LOOP(k, count) {
+template <class Index>
+__global__ void ave_pool_forward_kernel(Index count, PoolGeometry g, const float* x, float* y) {
+  CORTADO_KERNEL_LOOP_AS(Index, k, count) {
     const int pw = k % g.pooled_w, ph = (k / g.pooled_w) % g.pooled_h;
-    const float* src = x + (k / (int64_t(g.pooled_w) * g.pooled_h)) * g.height * g.width;
+    const float* src = x + (k / (Index(g.pooled_w) * g.pooled_h)) * g.height * g.width;
     const Window r = window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height);
     const Window c = window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width);
     float sum = 0.f;
@@ -72,11 +74,12 @@ __global__ void ave_pool_forward_kernel(int64_t count, PoolGeometry g, const flo
   }
 }
 
-__global__ void max_pool_backward_kernel(int64_t count, PoolGeometry g, const float* dy,
+template <class Index>
+__global__ void max_pool_backward_kernel(Index count, PoolGeometry g, const float* dy,
                                          const int* argmax, float* dx) {
-  CORTADO_KERNEL_LOOP(k, count) {
+  CORTADO_KERNEL_LOOP_AS(Index, k, count) {
     const int w = k % g.width, h = (k / g.width) % g.height;
-    const int64_t plane_out = (k / (int64_t(g.width) * g.height)) * g.pooled_h * g.pooled_w;
+    const Index plane_out = (k / (Index(g.width) * g.height)) * g.pooled_h * g.pooled_w;
     int ph0, ph1, pw0, pw1;
     covering(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
     covering(w, g.kernel_w, g.pad_w, g.stride_w, g.pooled_w, &pw0, &pw1);
@@ -84,18 +87,19 @@ __global__ void max_pool_backward_kernel(int64_t count, PoolGeometry g, const fl
     float sum = 0.f;
     for (int ph = ph0; ph < ph1; ++ph)
       for (int pw = pw0; pw < pw1; ++pw) {
-        const int64_t o = plane_out + ph * g.pooled_w + pw;
+        const Index o = plane_out + ph * g.pooled_w + pw;
         if (argmax[o] == self) sum += dy[o];
       }
     dx[k] = sum;
   }
 }
 
-__global__ void ave_pool_backward_kernel(int64_t count, PoolGeometry g, const float* dy,
+template <class Index>
+__global__ void ave_pool_backward_kernel(Index count, PoolGeometry g, const float* dy,
                                          float* dx) {
-  CORTADO_KERNEL_LOOP(k, count) {
+  CORTADO_KERNEL_LOOP_AS(Index, k, count) {
     const int w = k % g.width, h = (k / g.width) % g.height;
-    const int64_t plane_out = (k / (int64_t(g.width) * g.height)) * g.pooled_h * g.pooled_w;
+    const Index plane_out = (k / (Index(g.width) * g.height)) * g.pooled_h * g.pooled_w;
     int ph0, ph1, pw0, pw1;
     covering(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
     covering(w, g.kernel_w, g.pad_w, g.stride_w, g.pooled_w, &pw0, &pw1);
@@ -111,6 +115,31 @@ __global__ void ave_pool_backward_kernel(int64_t count, PoolGeometry g, const fl
   }
 }
 
+// One launch per direction and pooling method, indexed by Index (fits_int).
+template <class Index>
+void pool_forward(Index count, const PoolGeometry& g, bool max, const float* x, float* y,
+                  int* argmax, float* mask) {
+  cudaStream_t stream = Context::get().stream();
+  if (max)
+    max_pool_forward_kernel<Index><<<blocks_for(count), kThreads, 0, stream>>>(count, g, x, y,
+                                                                               argmax, mask);
+  else
+    ave_pool_forward_kernel<Index><<<blocks_for(count), kThreads, 0, stream>>>(count, g, x, y);
+  check_launch("pooling_forward");
+}
+
+template <class Index>
+void pool_backward(Index count, const PoolGeometry& g, bool max, const float* dy,
+                   const int* argmax, float* dx) {
+  cudaStream_t stream = Context::get().stream();
+  if (max)
+    max_pool_backward_kernel<Index><<<blocks_for(count), kThreads, 0, stream>>>(count, g, dy,
+                                                                                argmax, dx);
+  else
+    ave_pool_backward_kernel<Index><<<blocks_for(count), kThreads, 0, stream>>>(count, g, dy, dx);
+  check_launch("pooling_backward");
+}
+
 }  // namespace
 }  // namespace cortado::gpu
 
@@ -121,18 +150,19 @@ void PoolingLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
                             kernel_w_, stride_h_, stride_w_, pad_h_,    pad_w_};
   const int64_t count = top[0]->count();
   if (count == 0) return;
-  cudaStream_t stream = gpu::Context::get().stream();
+  int* argmax = nullptr;
+  float* mask = nullptr;
   if (is_max()) {
     argmax_gpu_.reshape({top[0]->count()});
-    float* mask = top.size() > 1 ? top[1]->mutable_gpu_data() : nullptr;
-    gpu::max_pool_forward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
-        count, g, bottom[0]->gpu_data(), top[0]->mutable_gpu_data(),
-        reinterpret_cast<int*>(argmax_gpu_.mutable_gpu_data()), mask);
-  } else {
-    gpu::ave_pool_forward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
-        count, g, bottom[0]->gpu_data(), top[0]->mutable_gpu_data());
+    argmax = reinterpret_cast<int*>(argmax_gpu_.mutable_gpu_data());
+    if (top.size() > 1) mask = top[1]->mutable_gpu_data();
   }
-  gpu::check_launch("pooling_forward");
+  const float* x = bottom[0]->gpu_data();
+  float* y = top[0]->mutable_gpu_data();
+  if (gpu::fits_int(count))
+    gpu::pool_forward<int>(static_cast<int>(count), g, is_max(), x, y, argmax, mask);
+  else
+    gpu::pool_forward<int64_t>(count, g, is_max(), x, y, argmax, mask);
 }
 
 void PoolingLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
@@ -142,15 +172,13 @@ void PoolingLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& pro
                             kernel_w_, stride_h_, stride_w_, pad_h_,    pad_w_};
   const int64_t count = bottom[0]->count();
   if (count == 0) return;
-  cudaStream_t stream = gpu::Context::get().stream();
-  if (is_max())
-    gpu::max_pool_backward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
-        count, g, top[0]->gpu_diff(), reinterpret_cast<const int*>(argmax_gpu_.gpu_data()),
-        bottom[0]->mutable_gpu_diff());
+  const int* argmax = is_max() ? reinterpret_cast<const int*>(argmax_gpu_.gpu_data()) : nullptr;
+  const float* dy = top[0]->gpu_diff();
+  float* dx = bottom[0]->mutable_gpu_diff();
+  if (gpu::fits_int(count))
+    gpu::pool_backward<int>(static_cast<int>(count), g, is_max(), dy, argmax, dx);
   else
-    gpu::ave_pool_backward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
-        count, g, top[0]->gpu_diff(), bottom[0]->mutable_gpu_diff());
-  gpu::check_launch("pooling_backward");
+    gpu::pool_backward<int64_t>(count, g, is_max(), dy, argmax, dx);
 }
 
 }  // namespace cortado

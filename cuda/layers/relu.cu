@@ -1,5 +1,6 @@
 #include "cuda/layers/relu.hpp"
 
+#include "cuda/layers/relu.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
@@ -8,18 +9,13 @@
 namespace cortado::gpu {
 namespace {
 
-// Written as the CPU's std::max/std::min so that a NaN input stays NaN (fmaxf would
-// turn it into 0 and hide it from the solver's non-finite check).
 __global__ void relu_forward_kernel(int64_t n, const float* x, float* y, float slope) {
-  CORTADO_KERNEL_LOOP(i, n) {
-    const float v = x[i];
-    y[i] = (v < 0.f ? 0.f : v) + slope * (0.f < v ? 0.f : v);
-  }
+  CORTADO_KERNEL_LOOP(i, n) { y[i] = relu_value(x[i], slope); }
 }
 
 __global__ void relu_backward_kernel(int64_t n, const float* x, const float* dy, float* dx,
                                      float slope) {
-  CORTADO_KERNEL_LOOP(i, n) { dx[i] = dy[i] * (x[i] > 0.f ? 1.f : slope); }
+  CORTADO_KERNEL_LOOP(i, n) { dx[i] = dy[i] * relu_slope_at(x[i], slope); }
 }
 
 }  // namespace
@@ -45,6 +41,7 @@ void relu_backward(int n, const float* x, const float* dy, float* dx, float nega
 namespace cortado {
 
 void ReLULayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
+  if (fused_into_previous_) return;
   const float slope = param_.relu_param().negative_slope();
   if (slope < 0) keep_input_gpu(bottom, top);
   gpu::relu_forward(bottom[0]->count(), bottom[0]->gpu_data(), top[0]->mutable_gpu_data(), slope);
@@ -52,7 +49,7 @@ void ReLULayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
 
 void ReLULayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                              const BlobVec& bottom) {
-  if (!propagate_down[0]) return;
+  if (!propagate_down[0] || fused_into_previous_) return;
   const float slope = param_.relu_param().negative_slope();
   const float* x = slope < 0 ? kept_input_gpu(bottom, top) : bottom[0]->gpu_data();
   gpu::relu_backward(bottom[0]->count(), x, top[0]->gpu_diff(), bottom[0]->mutable_gpu_diff(),

@@ -26,6 +26,9 @@ class ConvBaseLayer : public Layer {
   int min_bottom_blobs() const override { return 1; }
   int min_top_blobs() const override { return 1; }
   bool equal_num_bottom_top_blobs() const override { return true; }
+#ifdef CORTADO_WITH_CUDNN
+  bool can_fuse_relu_gpu() const override { return true; }
+#endif
 
  protected:
   // True for Deconvolution.
@@ -60,10 +63,12 @@ class ConvBaseLayer : public Layer {
 #ifdef CORTADO_WITH_CUDNN
   // Shared by the GPU halves (cuda/layers/conv_base.cpp): cuDNN's view of the
   // current shape (descriptors redone when it changes, algorithms chosen once per
-  // shape), and the bias added to every top map / its gradient, on the device.
+  // shape); after the forward product, the bias and the fused ReLU (if any) on the
+  // top; before the backward products, the fused ReLU's mask on the top diff and the
+  // bias gradient (each where there is one).
   gpu::CudnnConv& cudnn_conv();
-  void add_bias_gpu(float* top, const float* bias) const;
-  void bias_gradient_gpu(const float* top_diff, float* dbias) const;
+  void finish_top_gpu(Blob* top) const;
+  void top_diff_pass_gpu(Blob* top);
 
 #endif
   int num_ = 0;         // samples: product of the axes before `axis`

@@ -16,6 +16,9 @@ class InnerProductLayer : public Layer {
   const char* type() const override { return "InnerProduct"; }
   int exact_num_bottom_blobs() const override { return 1; }
   int exact_num_top_blobs() const override { return 1; }
+#ifdef CORTADO_WITH_CUDA
+  bool can_fuse_relu_gpu() const override { return true; }
+#endif
 
  protected:
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;

@@ -7,6 +7,7 @@
 // GPU versions default to the CPU ones until the CUDA backend overrides them.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,13 @@ class Layer {
   // After a replay that left `code` (nonzero) and `value` in this layer's error slot:
   // throws the Error eager mode would have thrown.
   virtual void raise_graph_error(int code, int value);
+  // GPU only, decided by Net::set_mode: an in-place ReLU right after this layer is
+  // fused into it, saving the ReLU's passes over the data. Layers with a per-channel
+  // bias pass (Convolution, Deconvolution, InnerProduct) can take it: their forward
+  // applies the ReLU in that pass, their backward masks the top diff in the bias
+  // gradient's pass; the ReLU layer's own GPU forward and backward do nothing.
+  virtual bool can_fuse_relu_gpu() const { return false; }
+  void fuse_relu_gpu(float negative_slope) { fused_relu_slope_ = negative_slope; }
 
  protected:
   virtual void forward_cpu(const BlobVec& bottom, const BlobVec& top) = 0;
@@ -125,6 +133,7 @@ class Layer {
   std::vector<float> loss_;
   Mode mode_ = Mode::cpu;
   const GraphSlots* graph_slots_ = nullptr;
+  std::optional<float> fused_relu_slope_;  // set by fuse_relu_gpu
 
  private:
   void check_blob_counts(const BlobVec& bottom, const BlobVec& top) const;

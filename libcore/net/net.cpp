@@ -7,6 +7,7 @@
 #include <set>
 
 #include "layers/registry.hpp"
+#include "layers/relu.hpp"
 #include "net/insert_splits.hpp"
 #include "net/state_rules.hpp"
 #include "net/upgrade.hpp"
@@ -396,7 +397,34 @@ void Net::set_mode(Mode mode) {
   const bool entering_gpu = mode == Mode::gpu && mode_ != Mode::gpu;
   mode_ = mode;
   for (auto& l : layers_) l->set_mode(mode);
-  if (entering_gpu) log_cpu_fallbacks();
+  if (entering_gpu) {
+    fuse_relus_gpu();
+    log_cpu_fallbacks();
+  }
+}
+
+// An in-place ReLU is fused into the layer just before it (Layer::fuse_relu_gpu)
+// where nothing can tell: the ReLU's blob is that layer's only top, which no layer
+// reads in between, carries no loss, and gets its gradient exactly when the layer
+// runs backward; both run on the device; the slope is not negative (the ReLU's output
+// then tells where its input was positive).
+void Net::fuse_relus_gpu() {
+  for (size_t i = 1; i < layers_.size(); ++i) {
+    auto* relu = dynamic_cast<ReLULayer*>(layers_[i].get());
+    Layer& producer = *layers_[i - 1];
+    if (!relu || relu->fused_into_previous_gpu()) continue;
+    const float slope = relu->layer_param().relu_param().negative_slope();
+    const std::vector<int>& top = top_id_vecs_[i - 1];
+    const bool fusable =
+        slope >= 0 && producer.can_fuse_relu_gpu() && producer.has_gpu_kernels() &&
+        relu->has_gpu_kernels() && top.size() == 1 && bottom_id_vecs_[i] == top &&
+        top_id_vecs_[i] == top && producer.loss(0) == 0.f &&
+        bottom_need_backward_[i][0] == layer_need_backward_[i - 1];
+    if (!fusable) continue;
+    producer.fuse_relu_gpu(slope);
+    relu->set_fused_into_previous_gpu(true);
+    LOG_DEBUG("GPU: {} applies {}'s ReLU in its own passes", layer_names_[i - 1], layer_names_[i]);
+  }
 }
 
 // Said once, when the net goes to the GPU, so that nobody mistakes a run whose

@@ -148,6 +148,7 @@ class Net {
   void decide_backward(const caffe::NetParameter& param);
   void forward_debug_info(int layer_id) const;
   void log_cpu_fallbacks() const;
+  void fuse_relus_gpu();
   void backward_debug_info(int layer_id) const;
 
   std::string name_;
