@@ -1,8 +1,12 @@
 #ifdef CORTADO_WITH_CUDNN
 #include "cuda/layers/cudnn_conv.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <tuple>
 #include <vector>
+
+#include "cuda/layers/gemm_conv.hpp"
 
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
@@ -83,6 +87,45 @@ bool choose(const std::string& where, const char* direction, const std::vector<P
   return true;
 }
 
+// The fastest of three timed runs of `run` after an untimed one, in ms, by events on
+// the context's stream. Synchronises: only outside a capture (as cudnnFind).
+template <class Fn>
+float time_ms(const Fn& run) {
+  cudaStream_t stream = Context::get().stream();
+  cudaEvent_t start = nullptr, end = nullptr;
+  check(cudaEventCreate(&start), "cudaEventCreate");
+  check(cudaEventCreate(&end), "cudaEventCreate");
+  float best = std::numeric_limits<float>::infinity();
+  try {
+    run();
+    for (int i = 0; i < 3; ++i) {
+      check(cudaEventRecord(start, stream), "cudaEventRecord");
+      run();
+      check(cudaEventRecord(end, stream), "cudaEventRecord");
+      check(cudaEventSynchronize(end), "cudaEventSynchronize");
+      float ms = 0;
+      check(cudaEventElapsedTime(&ms, start, end), "cudaEventElapsedTime");
+      best = std::min(best, ms);
+    }
+  } catch (...) {
+    cudaEventDestroy(start);
+    cudaEventDestroy(end);
+    throw;
+  }
+  cudaEventDestroy(start);
+  cudaEventDestroy(end);
+  return best;
+}
+
+// A device buffer for the length of a scope.
+struct ScratchBuffer {
+  explicit ScratchBuffer(size_t bytes) : ptr(static_cast<float*>(device_malloc(bytes))) {}
+  ~ScratchBuffer() { cudaFree(ptr); }
+  ScratchBuffer(const ScratchBuffer&) = delete;
+  ScratchBuffer& operator=(const ScratchBuffer&) = delete;
+  float* ptr;
+};
+
 }  // namespace
 
 bool ConvShape::operator<(const ConvShape& o) const { return fields(*this) < fields(o); }
@@ -158,6 +201,33 @@ void CudnnConv::set_math(cudnnMathType_t math) {
   check(cudnnSetConvolutionMathType(conv_desc_, math), "cudnnSetConvolutionMathType");
 }
 
+template <class CudnnRun, class GemmRun>
+void CudnnConv::consider_gemm(const char* direction, bool filter, Choice* c,
+                              const CudnnRun& cudnn, const GemmRun& gemm) {
+  const GemmConvPolicy policy = gemm_conv_policy();
+  if (policy == GemmConvPolicy::never || (policy == GemmConvPolicy::timed && deterministic()))
+    return;
+  Context& ctx = Context::get();
+  const int chunk = gemm_conv_chunk(shape_, filter, ctx.workspace_limit());
+  if (chunk == 0) return;
+  const size_t bytes = gemm_conv_workspace(shape_, filter, chunk);
+  const auto run_gemm = [&] { gemm(chunk, ctx.workspace(bytes)); };
+  if (policy == GemmConvPolicy::timed) {
+    const float cudnn_ms = time_ms(cudnn), gemm_ms = time_ms(run_gemm);
+    if (gemm_ms >= cudnn_ms) {
+      LOG_INFO("{}: cuDNN's {} algorithm ({:.3f} ms) is faster than im2col + GEMM ({:.3f} ms)",
+               where_, direction, cudnn_ms, gemm_ms);
+      return;
+    }
+    LOG_INFO("{}: {} by im2col + GEMM, {} images a chunk: {:.3f} ms, cuDNN's algorithm "
+             "{:.3f} ms; workspace {}",
+             where_, direction, chunk, gemm_ms, cudnn_ms, format_bytes(bytes));
+  }
+  c->gemm = true;
+  c->chunk = chunk;
+  c->bytes = bytes;
+}
+
 std::string CudnnConv::no_algorithm(const char* direction) const {
   return std::string("no cuDNN algorithm for the ") + direction +
          " convolution runs in FP32 within the GPU workspace limit of " +
@@ -191,11 +261,21 @@ void CudnnConv::forward(const float* in, const float* w, float* out) {
     };
     if (!choose(where_, "forward", found, n, deterministic(), described_tf32_, workspace, &c))
       throw Error(where_, no_algorithm("forward"));
+    consider_gemm("forward", false, &c, [&] { run_forward(c, in, w, out); },
+                  [&](int chunk, void* ws) { gemm_conv_forward(shape_, chunk, in, w, out, ws); });
   }
+  if (c.gemm)
+    gemm_conv_forward(shape_, c.chunk, in, w, out, ctx.workspace(c.bytes));
+  else
+    run_forward(c, in, w, out);
+}
+
+void CudnnConv::run_forward(const Choice& c, const float* in, const float* w, float* out) {
+  Context& ctx = Context::get();
   set_math(c.math);
   const float one = 1.f, zero = 0.f;
   void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
-  check(cudnnConvolutionForward(h, &one, in_desc_, in, filter_desc_, w, conv_desc_,
+  check(cudnnConvolutionForward(ctx.cudnn(), &one, in_desc_, in, filter_desc_, w, conv_desc_,
                                 static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), ws, c.bytes, &zero,
                                 out_desc_, out),
         "cudnnConvolutionForward");
@@ -261,12 +341,31 @@ void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w
     if (!choose(where_, "backward-filter", found, n, deterministic(), described_tf32_,
                 workspace, &c))
       throw Error(where_, no_algorithm("backward-filter"));
+    // Timed into a scratch gradient: the real one accumulates.
+    const ScratchBuffer scratch(sizeof(float) * shape_.out_channels *
+                                (shape_.in_channels / shape_.group) * shape_.kernel_h *
+                                shape_.kernel_w);
+    consider_gemm("backward-filter", true, &c,
+                  [&] { run_backward_filter(c, in, out_grad, scratch.ptr); },
+                  [&](int chunk, void* ws) {
+                    gemm_conv_backward_filter(shape_, chunk, in, out_grad, scratch.ptr, ws);
+                  });
   }
+  if (c.gemm)
+    gemm_conv_backward_filter(shape_, c.chunk, in, out_grad, w_grad, ctx.workspace(c.bytes));
+  else
+    run_backward_filter(c, in, out_grad, w_grad);
+}
+
+void CudnnConv::run_backward_filter(const Choice& c, const float* in, const float* out_grad,
+                                    float* w_grad) {
+  Context& ctx = Context::get();
   set_math(c.math);
   // beta 1: weight gradients accumulate, as on the CPU.
   const float one = 1.f;
   void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
-  check(cudnnConvolutionBackwardFilter(h, &one, in_desc_, in, out_desc_, out_grad, conv_desc_,
+  check(cudnnConvolutionBackwardFilter(ctx.cudnn(), &one, in_desc_, in, out_desc_, out_grad,
+                                       conv_desc_,
                                        static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws,
                                        c.bytes, &one, filter_desc_, w_grad),
         "cudnnConvolutionBackwardFilter");

@@ -9,7 +9,10 @@
 // Algorithms are chosen with cudnnFind* (measured on the device) the first time a
 // direction runs at a shape, then cached and logged: the fastest that succeeds in FP32
 // (with --tf32: in FP32 or TF32), whose workspace fits the context's workspace limit
-// and, with gpu::deterministic(), that is deterministic. The workspace is the context's.
+// and, with gpu::deterministic(), that is deterministic. Forward and the weight
+// gradient then time that algorithm against im2col + a batched GEMM
+// (cuda/layers/gemm_conv.hpp) and keep the faster (not with gpu::deterministic(): a
+// choice by timing may differ between runs). The workspace is the context's.
 #include <cudnn.h>
 
 #include <map>
@@ -49,6 +52,8 @@ class CudnnConv {
     int algo = 0;
     cudnnMathType_t math = CUDNN_FMA_MATH;  // the math type the algorithm was timed in
     size_t bytes = 0;
+    bool gemm = false;  // im2col + GEMM (cuda/layers/gemm_conv.hpp) instead of cuDNN
+    int chunk = 0;      // its images per chunk
   };
   // Per shape, workspace limit and determinism: forward, backward data, backward filter.
   struct Key {
@@ -64,6 +69,16 @@ class CudnnConv {
   Choices& choices();
   // The descriptor's math type for the next call (the chosen algorithm's).
   void set_math(cudnnMathType_t math);
+  // One call of cuDNN's chosen algorithm.
+  void run_forward(const Choice& c, const float* in, const float* w, float* out);
+  void run_backward_filter(const Choice& c, const float* in, const float* out_grad,
+                           float* w_grad);
+  // After cuDNN's choice `c` for a direction, times it (cudnn()) against im2col + GEMM
+  // (gemm(chunk, workspace)) and takes the faster; the filter direction needs a
+  // weight gradient to time into (gemm_conv_policy() decides whether to look).
+  template <class CudnnRun, class GemmRun>
+  void consider_gemm(const char* direction, bool filter, Choice* c, const CudnnRun& cudnn,
+                     const GemmRun& gemm);
   std::string no_algorithm(const char* direction) const;
   void check(cudnnStatus_t status, const char* what) const;
 

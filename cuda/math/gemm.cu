@@ -26,4 +26,19 @@ void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, 
                 std::string("cublasSgemm failed: ") + cublasGetStatusString(status));
 }
 
+void gemm_batched(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda,
+                  long long stride_a, const float* B, int ldb, long long stride_b, float beta,
+                  float* C, int ldc, long long stride_c, int batch) {
+  if (M <= 0 || N <= 0 || batch <= 0) return;
+  Context& ctx = Context::get();
+  const cublasOperation_t op_a = ta == Trans::no ? CUBLAS_OP_N : CUBLAS_OP_T;
+  const cublasOperation_t op_b = tb == Trans::no ? CUBLAS_OP_N : CUBLAS_OP_T;
+  const cublasStatus_t status =
+      cublasSgemmStridedBatched(ctx.cublas(), op_b, op_a, N, M, K, &alpha, B, ldb, stride_b, A,
+                                lda, stride_a, &beta, C, ldc, stride_c, batch);
+  if (status != CUBLAS_STATUS_SUCCESS)
+    throw Error(device_label(ctx.device()),
+                std::string("cublasSgemmStridedBatched failed: ") + cublasGetStatusString(status));
+}
+
 }  // namespace cortado::gpu

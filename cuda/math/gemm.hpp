@@ -10,6 +10,12 @@ namespace cortado::gpu {
 void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc);
 
+// `batch` such products, the i-th operands at A + i * stride_a, B + i * stride_b and
+// C + i * stride_c (a stride of 0 shares one operand across the batch): one launch.
+void gemm_batched(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda,
+                  long long stride_a, const float* B, int ldb, long long stride_b, float beta,
+                  float* C, int ldc, long long stride_c, int batch);
+
 inline void gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A,
                  const float* B, float beta, float* C) {
   // Qualified: Trans lives in cortado, so plain gemm would also find the CPU one.

@@ -10,6 +10,10 @@
 #ifdef CORTADO_WITH_CUDA
 #include "cuda/util/context.hpp"
 #endif
+#ifdef CORTADO_WITH_CUDNN
+#include "cuda/layers/cudnn_conv.hpp"
+#include "cuda/layers/gemm_conv.hpp"
+#endif
 
 namespace cortado::test {
 namespace {
@@ -99,6 +103,48 @@ TEST_CASE("GPU Convolution with deterministic algorithms or no workspace still m
   ctx.set_workspace_limit(0);
   check_conv("Convolution", kConvCases[0]);
   check_conv("Deconvolution", kDeconvCases[0]);
+#endif
+}
+
+// Not tagged [conv]: gpu_check.sh's memcheck run leaves those out, not this one (its
+// im2col is our kernel).
+TEST_CASE("GPU Convolution by im2col + GEMM matches the CPU layer, in chunks of images too",
+          "[gpu][layers][gemm_conv]") {
+  SKIP_WITHOUT_GPU();
+#ifdef CORTADO_WITH_CUDNN
+  // The path a convolution takes where it times faster than cuDNN's algorithm, here
+  // taken wherever it can run (grouped cases stay on cuDNN); then with a workspace
+  // limit that holds one image, so that the batch goes in chunks of one.
+  struct Restore {
+    size_t limit;
+    ~Restore() {
+      gpu::set_gemm_conv_policy(gpu::GemmConvPolicy::timed);
+      gpu::Context::get().set_workspace_limit(limit);
+    }
+  } restore{gpu::Context::get().workspace_limit()};
+  gpu::set_gemm_conv_policy(gpu::GemmConvPolicy::always);
+  long long chunks = gpu::gemm_conv_chunks_run();
+  for (const ConvCase& k : kConvCases) check_conv("Convolution", k);
+  check_conv("Convolution", {"num_output: 8 kernel_size: 11 stride: 4",  // AlexNet's conv1
+                             {2, 3, 35, 35}, 1, false});
+  CHECK(gpu::gemm_conv_chunks_run() > chunks);
+  // Case 0 (3 x 3 kernel, 3 channels, 3 x 2 outputs, 2 images): an image's filter
+  // workspace is (27 x 6 + 3 x 27) floats, 972 bytes. Forward and weight gradient,
+  // each in two chunks, at least once (the parity check runs them more often).
+  gpu::ConvShape shape;
+  shape.num = 2;
+  shape.in_channels = shape.out_channels = 3;
+  shape.in_h = 5;
+  shape.in_w = 4;
+  shape.out_h = 3;
+  shape.out_w = 2;
+  shape.kernel_h = shape.kernel_w = 3;
+  CHECK(gpu::gemm_conv_chunk(shape, true, 1000) == 1);
+  CHECK(gpu::gemm_conv_chunk(shape, false, 1000) == 1);
+  gpu::Context::get().set_workspace_limit(1000);
+  chunks = gpu::gemm_conv_chunks_run();
+  check_conv("Convolution", kConvCases[0]);
+  CHECK(gpu::gemm_conv_chunks_run() - chunks >= 4);
 #endif
 }
 

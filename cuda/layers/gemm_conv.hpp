@@ -1,0 +1,35 @@
+#pragma once
+// A convolution as im2col and one strided batched cuBLAS GEMM per chunk of images:
+// the alternative CudnnConv times against cuDNN's fastest algorithm at each shape and
+// takes where it is faster. cuDNN is slow where the input has few channels and the
+// kernel is large (AlexNet's conv1: 3 channels, 11x11, stride 4), a plain GEMM is not.
+// Forward and the weight gradient, one group; device pointers, the context's stream.
+#include <cstddef>
+
+namespace cortado::gpu {
+
+struct ConvShape;
+
+// Whether CudnnConv may take this path: where it times faster (the default), never,
+// or wherever it can run (for tests of this path).
+enum class GemmConvPolicy { timed, never, always };
+void set_gemm_conv_policy(GemmConvPolicy policy);
+GemmConvPolicy gemm_conv_policy();
+// Chunks computed by this path so far in the process (forward and weight gradient):
+// tests see that it ran.
+long long gemm_conv_chunks_run();
+
+// Images per chunk that keep the workspace within `limit` bytes (0: not even one),
+// and the workspace that needs.
+int gemm_conv_chunk(const ConvShape& s, bool filter, size_t limit);
+size_t gemm_conv_workspace(const ConvShape& s, bool filter, int chunk);
+
+// out = conv(in, w), `chunk` images at a time, ws of gemm_conv_workspace bytes.
+void gemm_conv_forward(const ConvShape& s, int chunk, const float* in, const float* w,
+                       float* out, void* ws);
+// w_grad += the weight gradient from in and out_grad (per image, then summed in image
+// order: the same on every run).
+void gemm_conv_backward_filter(const ConvShape& s, int chunk, const float* in,
+                               const float* out_grad, float* w_grad, void* ws);
+
+}  // namespace cortado::gpu
