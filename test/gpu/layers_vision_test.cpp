@@ -197,6 +197,11 @@ TEST_CASE("GPU Pooling matches the CPU layer: MAX and AVE, ceil rule, pad, globa
            {"pool: AVE global_pooling: true", {2, 3, 3, 4}},
            {"pool: MAX kernel_size: 2 stride: 2", {4, 20, 24, 24}, false, false},  // LeNet pool1
            {"pool: MAX kernel_size: 3 stride: 2", {2, 8, 13, 13}, false, false},   // CaffeNet-like
+           // Backward goes by 32 x 8 tiles of a plane, the planes in steps of 65535:
+           // several tiles each way, and more planes than one step.
+           {"pool: MAX kernel_size: 3 stride: 2", {1, 2, 55, 41}, false, false},
+           {"pool: AVE kernel_size: 3 stride: 2 pad: 1", {1, 2, 37, 55}, false, false},
+           {"pool: MAX kernel_size: 2 stride: 2", {2, 33000, 2, 2}, false, false},
        }) {
     LayerCase c;
     c.layer = std::string("name: 'pool' type: 'Pooling' bottom: 'x' top: 'y' ") +
