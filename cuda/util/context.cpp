@@ -69,7 +69,7 @@ cublasContext* Context::cublas() {
     check_cublas(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH), device_, "cublasSetMathMode");
     // A workspace of our own, allocated once: without one, cuBLAS takes its split-K
     // scratch from cudaMallocAsync, which in a captured training step becomes an
-    // allocation node and a free node around each such GEMM (6 of LeNet's 50 nodes on
+    // allocation node and a free node around each such GEMM (8 of LeNet's 50 nodes on
     // an H100). 32 MiB is NVIDIA's recommendation for Hopper.
     constexpr size_t kCublasWorkspace = size_t{32} << 20;
     check_cublas(cublasSetWorkspace(h, device_malloc(kCublasWorkspace), kCublasWorkspace), device_,

@@ -113,7 +113,8 @@ TEST_CASE("GPU Convolution by im2col + GEMM matches the CPU layer, in chunks of 
   SKIP_WITHOUT_GPU();
 #ifdef CORTADO_WITH_CUDNN
   // The path a convolution takes where it times faster than cuDNN's algorithm, here
-  // taken wherever it can run (grouped cases stay on cuDNN); then with a workspace
+  // taken wherever it can run (grouped cases stay on cuDNN), also by Deconvolution's
+  // backward; then with a workspace
   // limit that holds one image, so that the batch goes in chunks of one.
   struct Restore {
     size_t limit;
@@ -127,6 +128,10 @@ TEST_CASE("GPU Convolution by im2col + GEMM matches the CPU layer, in chunks of 
   for (const ConvCase& k : kConvCases) check_conv("Convolution", k);
   check_conv("Convolution", {"num_output: 8 kernel_size: 11 stride: 4",  // AlexNet's conv1
                              {2, 3, 35, 35}, 1, false});
+  CHECK(gpu::gemm_conv_chunks_run() > chunks);
+  // Deconvolution's backward runs the convolution forward and its weight gradient.
+  chunks = gpu::gemm_conv_chunks_run();
+  for (const ConvCase& k : kDeconvCases) check_conv("Deconvolution", k);
   CHECK(gpu::gemm_conv_chunks_run() > chunks);
   // Case 0 (3 x 3 kernel, 3 channels, 3 x 2 outputs, 2 images): an image's filter
   // workspace is (27 x 6 + 3 x 27) floats, 972 bytes. Forward and weight gradient,
