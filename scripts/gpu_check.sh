@@ -22,7 +22,8 @@
 #   compute-sanitizer when present, test_layers without the image-codec tests, the GPU
 #   benchmarks and their PyTorch peers (scripts/gpu_bench_torch.py for kernels,
 #   scripts/gpu_bench_nets_torch.py for LeNet/CaffeNet training steps), per-layer
-#   times of LeNet and CaffeNet b256 (`time --gpu 0`, into bench.txt), LeNet trained
+#   times of LeNet and CaffeNet b256 (`time --gpu 0`, into bench.txt) and, where Nsight
+#   Compute is, every kernel's duration in them (ncu CSV, into bench.txt), LeNet trained
 #   1000 iterations on the GPU and the CPU (scripts/check_lenet_training.sh --gpu 0:
 #   accuracies within half a point), and prints a short table last (optional steps
 #   give way after 5.5 minutes).
@@ -514,6 +515,18 @@ gpu_run() {
       if_time "bench cortado" bench_cortado.txt 90 "$build/bin/test_gpu" "[.gpubench]"
       if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
         if_time "bench torch" bench_torch.txt 90 python3 "$root/scripts/gpu_bench_torch.py"
+      fi
+      # Where a step's time goes, kernel by kernel: Nsight Compute's duration of every
+      # kernel of `time` on LeNet (2 iterations) and CaffeNet b256 with TF32 (1), as CSV
+      # in bench.txt (the algorithm search's kernels come first; the last ones are a step).
+      local ncu
+      ncu="$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)"
+      if [ -n "$ncu" ]; then
+        if_time "ncu kernels" bench_ncu.txt 100 sh -c "
+          '$ncu' --clock-control none --metrics gpu__time_duration.sum --csv --print-units base \
+            '$build/bin/time' --model '$root/testdata/nets/lenet_time.prototxt' --gpu 0 --iterations 2 &&
+          '$ncu' --clock-control none --metrics gpu__time_duration.sum --csv --print-units base \
+            '$build/bin/time' --model '$logs/caffenet_b256_time.prototxt' --gpu 0 --iterations 1 --tf32"
       fi
     fi
   fi
