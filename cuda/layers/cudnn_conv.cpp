@@ -6,8 +6,6 @@
 #include <tuple>
 #include <vector>
 
-#include "cuda/layers/gemm_conv.hpp"
-
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "util/error.hpp"
@@ -117,6 +115,17 @@ float time_ms(const Fn& run) {
   return best;
 }
 
+const char* gemm_name(GemmConv use) {
+  switch (use) {
+    case GemmConv::forward:
+      return "im2col + GEMM";
+    case GemmConv::filter_per_image:
+      return "im2col + GEMM per image";
+    default:
+      return "im2col + one GEMM";
+  }
+}
+
 // A device buffer for the length of a scope.
 struct ScratchBuffer {
   explicit ScratchBuffer(size_t bytes) : ptr(static_cast<float*>(device_malloc(bytes))) {}
@@ -202,30 +211,44 @@ void CudnnConv::set_math(cudnnMathType_t math) {
 }
 
 template <class CudnnRun, class GemmRun>
-void CudnnConv::consider_gemm(const char* direction, bool filter, Choice* c,
-                              const CudnnRun& cudnn, const GemmRun& gemm) {
+void CudnnConv::consider_gemm(const char* direction, std::initializer_list<GemmConv> uses,
+                              Choice* c, const CudnnRun& cudnn, const GemmRun& gemm) {
   const GemmConvPolicy policy = gemm_conv_policy();
   if (policy == GemmConvPolicy::never || (policy == GemmConvPolicy::timed && deterministic()))
     return;
   Context& ctx = Context::get();
-  const int chunk = gemm_conv_chunk(shape_, filter, ctx.workspace_limit());
-  if (chunk == 0) return;
-  const size_t bytes = gemm_conv_workspace(shape_, filter, chunk);
-  const auto run_gemm = [&] { gemm(chunk, ctx.workspace(bytes)); };
-  if (policy == GemmConvPolicy::timed) {
-    const float cudnn_ms = time_ms(cudnn), gemm_ms = time_ms(run_gemm);
-    if (gemm_ms >= cudnn_ms) {
-      LOG_INFO("{}: cuDNN's {} algorithm ({:.3f} ms) is faster than im2col + GEMM ({:.3f} ms)",
-               where_, direction, cudnn_ms, gemm_ms);
-      return;
-    }
-    LOG_INFO("{}: {} by im2col + GEMM, {} images a chunk: {:.3f} ms, cuDNN's algorithm "
-             "{:.3f} ms; workspace {}",
-             where_, direction, chunk, gemm_ms, cudnn_ms, format_bytes(bytes));
+  const size_t limit = ctx.workspace_limit();
+  auto take = [&](GemmConv use, int chunk) {
+    c->gemm = true;
+    c->use = use;
+    c->chunk = chunk;
+    c->bytes = gemm_conv_workspace(shape_, use, chunk);
+  };
+  if (policy != GemmConvPolicy::timed) {  // forced (tests): the way the policy names
+    GemmConv use = *uses.begin();
+    if (use != GemmConv::forward)
+      use = policy == GemmConvPolicy::per_image ? GemmConv::filter_per_image
+                                                : GemmConv::filter_one_product;
+    if (const int chunk = gemm_conv_chunk(shape_, use, limit)) take(use, chunk);
+    return;
   }
-  c->gemm = true;
-  c->chunk = chunk;
-  c->bytes = bytes;
+  float best = time_ms(cudnn);
+  std::string timings = fmt::format("cuDNN's algorithm {:.3f} ms", best);
+  for (GemmConv use : uses) {
+    const int chunk = gemm_conv_chunk(shape_, use, limit);
+    if (chunk == 0) continue;
+    const size_t bytes = gemm_conv_workspace(shape_, use, chunk);
+    const float ms = time_ms([&] { gemm(use, chunk, ctx.workspace(bytes)); });
+    timings += fmt::format(", {} {:.3f} ms", gemm_name(use), ms);
+    if (ms < best) {
+      best = ms;
+      take(use, chunk);
+    }
+  }
+  LOG_INFO("{}: {} timed: {}; taking {}", where_, direction, timings,
+           c->gemm ? fmt::format("{} ({} images a chunk, workspace {})", gemm_name(c->use),
+                                 c->chunk, format_bytes(c->bytes))
+                   : std::string("cuDNN's"));
 }
 
 std::string CudnnConv::no_algorithm(const char* direction) const {
@@ -261,8 +284,10 @@ void CudnnConv::forward(const float* in, const float* w, float* out) {
     };
     if (!choose(where_, "forward", found, n, deterministic(), described_tf32_, workspace, &c))
       throw Error(where_, no_algorithm("forward"));
-    consider_gemm("forward", false, &c, [&] { run_forward(c, in, w, out); },
-                  [&](int chunk, void* ws) { gemm_conv_forward(shape_, chunk, in, w, out, ws); });
+    consider_gemm("forward", {GemmConv::forward}, &c, [&] { run_forward(c, in, w, out); },
+                  [&](GemmConv, int chunk, void* ws) {
+                    gemm_conv_forward(shape_, chunk, in, w, out, ws);
+                  });
   }
   if (c.gemm)
     gemm_conv_forward(shape_, c.chunk, in, w, out, ctx.workspace(c.bytes));
@@ -345,14 +370,15 @@ void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w
     const ScratchBuffer scratch(sizeof(float) * shape_.out_channels *
                                 (shape_.in_channels / shape_.group) * shape_.kernel_h *
                                 shape_.kernel_w);
-    consider_gemm("backward-filter", true, &c,
-                  [&] { run_backward_filter(c, in, out_grad, scratch.ptr); },
-                  [&](int chunk, void* ws) {
-                    gemm_conv_backward_filter(shape_, chunk, in, out_grad, scratch.ptr, ws);
+    consider_gemm("backward-filter", {GemmConv::filter_per_image, GemmConv::filter_one_product},
+                  &c, [&] { run_backward_filter(c, in, out_grad, scratch.ptr); },
+                  [&](GemmConv use, int chunk, void* ws) {
+                    gemm_conv_backward_filter(shape_, use, chunk, in, out_grad, scratch.ptr, ws);
                   });
   }
   if (c.gemm)
-    gemm_conv_backward_filter(shape_, c.chunk, in, out_grad, w_grad, ctx.workspace(c.bytes));
+    gemm_conv_backward_filter(shape_, c.use, c.chunk, in, out_grad, w_grad,
+                              ctx.workspace(c.bytes));
   else
     run_backward_filter(c, in, out_grad, w_grad);
 }

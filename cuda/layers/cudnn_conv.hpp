@@ -15,8 +15,11 @@
 // choice by timing may differ between runs). The workspace is the context's.
 #include <cudnn.h>
 
+#include <initializer_list>
 #include <map>
 #include <string>
+
+#include "cuda/layers/gemm_conv.hpp"
 
 namespace cortado::gpu {
 
@@ -52,8 +55,9 @@ class CudnnConv {
     int algo = 0;
     cudnnMathType_t math = CUDNN_FMA_MATH;  // the math type the algorithm was timed in
     size_t bytes = 0;
-    bool gemm = false;  // im2col + GEMM (cuda/layers/gemm_conv.hpp) instead of cuDNN
-    int chunk = 0;      // its images per chunk
+    bool gemm = false;  // im2col + GEMM (cuda/layers/gemm_conv.hpp) instead of cuDNN:
+    GemmConv use = GemmConv::forward;  // which of its ways,
+    int chunk = 0;                     // and its images per chunk
   };
   // Per shape, workspace limit and determinism: forward, backward data, backward filter.
   struct Key {
@@ -73,12 +77,13 @@ class CudnnConv {
   void run_forward(const Choice& c, const float* in, const float* w, float* out);
   void run_backward_filter(const Choice& c, const float* in, const float* out_grad,
                            float* w_grad);
-  // After cuDNN's choice `c` for a direction, times it (cudnn()) against im2col + GEMM
-  // (gemm(chunk, workspace)) and takes the faster; the filter direction needs a
-  // weight gradient to time into (gemm_conv_policy() decides whether to look).
+  // After cuDNN's choice `c` for a direction, times it (cudnn()) against each of the
+  // ways `uses` of im2col + GEMM (gemm(use, chunk, workspace)) and takes the fastest;
+  // the filter direction needs a weight gradient to time into (gemm_conv_policy()
+  // decides whether to look).
   template <class CudnnRun, class GemmRun>
-  void consider_gemm(const char* direction, bool filter, Choice* c, const CudnnRun& cudnn,
-                     const GemmRun& gemm);
+  void consider_gemm(const char* direction, std::initializer_list<GemmConv> uses, Choice* c,
+                     const CudnnRun& cudnn, const GemmRun& gemm);
   std::string no_algorithm(const char* direction) const;
   void check(cudnnStatus_t status, const char* what) const;
 

@@ -10,9 +10,15 @@ namespace cortado::gpu {
 
 struct ConvShape;
 
+// The uses of this path: forward, and the weight gradient either per image (a batched
+// GEMM, then the images' gradients summed in image order) or as one product over a
+// chunk's images (the column matrix and the top diff first laid out channel-major, so
+// that the images are the product's inner dimension: better where images are small).
+enum class GemmConv { forward, filter_per_image, filter_one_product };
+
 // Whether CudnnConv may take this path: where it times faster (the default), never,
-// or wherever it can run (for tests of this path).
-enum class GemmConvPolicy { timed, never, always };
+// or wherever it can run, its weight gradient per image or as one product (tests).
+enum class GemmConvPolicy { timed, never, per_image, one_product };
 void set_gemm_conv_policy(GemmConvPolicy policy);
 GemmConvPolicy gemm_conv_policy();
 // Chunks computed by this path so far in the process (forward and weight gradient):
@@ -21,15 +27,15 @@ long long gemm_conv_chunks_run();
 
 // Images per chunk that keep the workspace within `limit` bytes (0: not even one),
 // and the workspace that needs.
-int gemm_conv_chunk(const ConvShape& s, bool filter, size_t limit);
-size_t gemm_conv_workspace(const ConvShape& s, bool filter, int chunk);
+int gemm_conv_chunk(const ConvShape& s, GemmConv use, size_t limit);
+size_t gemm_conv_workspace(const ConvShape& s, GemmConv use, int chunk);
 
 // out = conv(in, w), `chunk` images at a time, ws of gemm_conv_workspace bytes.
 void gemm_conv_forward(const ConvShape& s, int chunk, const float* in, const float* w,
                        float* out, void* ws);
-// w_grad += the weight gradient from in and out_grad (per image, then summed in image
-// order: the same on every run).
-void gemm_conv_backward_filter(const ConvShape& s, int chunk, const float* in,
+// w_grad += the weight gradient from in and out_grad, by `use` (a weight-gradient one);
+// the same on every run.
+void gemm_conv_backward_filter(const ConvShape& s, GemmConv use, int chunk, const float* in,
                                const float* out_grad, float* w_grad, void* ws);
 
 }  // namespace cortado::gpu

@@ -114,28 +114,19 @@ TEST_CASE("GPU Convolution by im2col + GEMM matches the CPU layer, in chunks of 
 #ifdef CORTADO_WITH_CUDNN
   // The path a convolution takes where it times faster than cuDNN's algorithm, here
   // taken wherever it can run (grouped cases stay on cuDNN), also by Deconvolution's
-  // backward; then with a workspace
-  // limit that holds one image, so that the batch goes in chunks of one.
+  // backward, with each way of its weight gradient; then with a workspace limit that
+  // holds one image, so that the batch goes in chunks of one.
+  const size_t limit = gpu::Context::get().workspace_limit();
   struct Restore {
     size_t limit;
     ~Restore() {
       gpu::set_gemm_conv_policy(gpu::GemmConvPolicy::timed);
       gpu::Context::get().set_workspace_limit(limit);
     }
-  } restore{gpu::Context::get().workspace_limit()};
-  gpu::set_gemm_conv_policy(gpu::GemmConvPolicy::always);
-  long long chunks = gpu::gemm_conv_chunks_run();
-  for (const ConvCase& k : kConvCases) check_conv("Convolution", k);
-  check_conv("Convolution", {"num_output: 8 kernel_size: 11 stride: 4",  // AlexNet's conv1
-                             {2, 3, 35, 35}, 1, false});
-  CHECK(gpu::gemm_conv_chunks_run() > chunks);
-  // Deconvolution's backward runs the convolution forward and its weight gradient.
-  chunks = gpu::gemm_conv_chunks_run();
-  for (const ConvCase& k : kDeconvCases) check_conv("Deconvolution", k);
-  CHECK(gpu::gemm_conv_chunks_run() > chunks);
-  // Case 0 (3 x 3 kernel, 3 channels, 3 x 2 outputs, 2 images): an image's filter
-  // workspace is (27 x 6 + 3 x 27) floats, 972 bytes. Forward and weight gradient,
-  // each in two chunks, at least once (the parity check runs them more often).
+  } restore{limit};
+  // Case 0 (3 x 3 kernel, 3 channels, 3 x 2 outputs, 2 images): an image's workspace is
+  // 27 x 6 floats of columns, plus 3 x 27 of partial gradients (per image) or 3 x 6 of
+  // top diff (one product): at most 972 bytes.
   gpu::ConvShape shape;
   shape.num = 2;
   shape.in_channels = shape.out_channels = 3;
@@ -144,12 +135,30 @@ TEST_CASE("GPU Convolution by im2col + GEMM matches the CPU layer, in chunks of 
   shape.out_h = 3;
   shape.out_w = 2;
   shape.kernel_h = shape.kernel_w = 3;
-  CHECK(gpu::gemm_conv_chunk(shape, true, 1000) == 1);
-  CHECK(gpu::gemm_conv_chunk(shape, false, 1000) == 1);
-  gpu::Context::get().set_workspace_limit(1000);
-  chunks = gpu::gemm_conv_chunks_run();
-  check_conv("Convolution", kConvCases[0]);
-  CHECK(gpu::gemm_conv_chunks_run() - chunks >= 4);
+  for (gpu::GemmConv use : {gpu::GemmConv::forward, gpu::GemmConv::filter_per_image,
+                            gpu::GemmConv::filter_one_product})
+    CHECK(gpu::gemm_conv_chunk(shape, use, 1000) == 1);
+  for (auto policy : {gpu::GemmConvPolicy::per_image, gpu::GemmConvPolicy::one_product}) {
+    INFO("weight gradient " << (policy == gpu::GemmConvPolicy::per_image ? "per image"
+                                                                         : "as one product"));
+    gpu::set_gemm_conv_policy(policy);
+    gpu::Context::get().set_workspace_limit(limit);
+    long long chunks = gpu::gemm_conv_chunks_run();
+    for (const ConvCase& k : kConvCases) check_conv("Convolution", k);
+    check_conv("Convolution", {"num_output: 8 kernel_size: 11 stride: 4",  // AlexNet's conv1
+                               {2, 3, 35, 35}, 1, false});
+    CHECK(gpu::gemm_conv_chunks_run() > chunks);
+    // Deconvolution's backward runs the convolution forward and its weight gradient.
+    chunks = gpu::gemm_conv_chunks_run();
+    for (const ConvCase& k : kDeconvCases) check_conv("Deconvolution", k);
+    CHECK(gpu::gemm_conv_chunks_run() > chunks);
+    gpu::Context::get().set_workspace_limit(1000);
+    chunks = gpu::gemm_conv_chunks_run();
+    check_conv("Convolution", kConvCases[0]);
+    // Forward and weight gradient, each in two chunks, at least once (the parity check
+    // runs them more often).
+    CHECK(gpu::gemm_conv_chunks_run() - chunks >= 4);
+  }
 #endif
 }
 
