@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
 #include <cstdint>
 
 #include "cuda/layers/cudnn_conv.hpp"
@@ -93,8 +94,11 @@ size_t gemm_conv_workspace(const ConvShape& s, GemmConv use, int chunk) {
 int gemm_conv_chunk(const ConvShape& s, GemmConv use, size_t limit) {
   const size_t one = gemm_conv_workspace(s, use, 1);
   if (s.group != 1 || one == 0 || one > limit || s.num <= 0) return 0;
-  // As few chunks as fit, of equal size (256 images by 244 would leave a chunk of 12).
-  const int most = static_cast<int>(std::min<size_t>(limit / one, s.num));
+  // As few chunks as fit, of equal size (256 images by 244 would leave a chunk of 12),
+  // and few enough images that a chunk's positions count in an int (cuBLAS's sizes).
+  const size_t fit = std::min<size_t>(limit / one, INT_MAX / col_cols(s));
+  if (fit == 0) return 0;
+  const int most = static_cast<int>(std::min<size_t>(fit, s.num));
   const int chunks = (s.num + most - 1) / most;
   return (s.num + chunks - 1) / chunks;
 }
