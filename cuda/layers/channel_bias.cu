@@ -140,20 +140,17 @@ void add_channel_bias(int num, int channels, int spatial, const float* bias, flo
   check_launch("add_channel_bias");
 }
 
-void accumulate_channel_bias_grad(int num, int channels, int spatial, const float* dy,
-                                  float* dbias) {
-  if (channels <= 0 || num <= 0 || spatial <= 0) return;
-  launch_bias_grad<false>(num, channels, spatial, dy, dbias, nullptr, 0.f, nullptr);
-}
-
-void relu_mask_and_bias_grad(int num, int channels, int spatial, const float* y,
-                             float relu_slope, float* dy, float* dbias) {
+void bias_grad_pass(int num, int channels, int spatial, const float* y,
+                    std::optional<float> relu_slope, float* dy, float* dbias) {
   if (channels <= 0 || num <= 0 || spatial <= 0) return;
   if (!dbias) {
-    relu_backward(num * channels * spatial, y, dy, dy, relu_slope);
+    if (relu_slope) relu_backward(num * channels * spatial, y, dy, dy, *relu_slope);
     return;
   }
-  launch_bias_grad<true>(num, channels, spatial, dy, dbias, y, relu_slope, dy);
+  if (relu_slope)
+    launch_bias_grad<true>(num, channels, spatial, dy, dbias, y, *relu_slope, dy);
+  else
+    launch_bias_grad<false>(num, channels, spatial, dy, dbias, nullptr, 0.f, nullptr);
 }
 
 }  // namespace cortado::gpu

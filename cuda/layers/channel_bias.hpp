@@ -10,12 +10,11 @@ namespace cortado::gpu {
 // y[n][c][s] += bias[c] (no bias: nullptr), then with relu_slope, y = ReLU(y): one pass.
 void add_channel_bias(int num, int channels, int spatial, const float* bias, float* y,
                       std::optional<float> relu_slope = std::nullopt);
-// dbias[c] += the sum of dy[n][c][s] over n and s (accumulates, as Caffe's gradients do).
-void accumulate_channel_bias_grad(int num, int channels, int spatial, const float* dy,
-                                  float* dbias);
-// The fused ReLU's backward and the bias gradient in one pass: dy *= ReLU'(y) in place
-// (y being the ReLU's output), then dbias += its sums as above (no bias: nullptr).
-void relu_mask_and_bias_grad(int num, int channels, int spatial, const float* y,
-                             float relu_slope, float* dy, float* dbias);
+// The top diff's pass before a layer's backward products, in one pass over dy: with
+// relu_slope (a fused ReLU) dy *= ReLU'(y) in place, y being the ReLU's output; then
+// dbias[c] += the sum of dy[n][c][s] over n and s (accumulates, as Caffe's gradients
+// do; no bias gradient wanted: nullptr).
+void bias_grad_pass(int num, int channels, int spatial, const float* y,
+                    std::optional<float> relu_slope, float* dy, float* dbias);
 
 }  // namespace cortado::gpu

@@ -40,11 +40,8 @@ void ConvBaseLayer::finish_top_gpu(Blob* top) const {
 
 void ConvBaseLayer::top_diff_pass_gpu(Blob* top) {
   float* dbias = bias_term_ && param_propagate_down(1) ? blobs_[1]->mutable_gpu_diff() : nullptr;
-  if (fused_relu_slope_)
-    gpu::relu_mask_and_bias_grad(num_, num_output_, top_spatial_, top->gpu_data(),
-                                 *fused_relu_slope_, top->mutable_gpu_diff(), dbias);
-  else if (dbias)
-    gpu::accumulate_channel_bias_grad(num_, num_output_, top_spatial_, top->gpu_diff(), dbias);
+  gpu::bias_grad_pass(num_, num_output_, top_spatial_, top->gpu_data(), fused_relu_slope_,
+                      top->mutable_gpu_diff(), dbias);
 }
 
 }  // namespace cortado

@@ -6,6 +6,7 @@
 #include <tuple>
 #include <vector>
 
+#include "blob/blob.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "util/error.hpp"
@@ -126,15 +127,6 @@ const char* gemm_name(GemmConv use) {
   }
 }
 
-// A device buffer for the length of a scope.
-struct ScratchBuffer {
-  explicit ScratchBuffer(size_t bytes) : ptr(static_cast<float*>(device_malloc(bytes))) {}
-  ~ScratchBuffer() { cudaFree(ptr); }
-  ScratchBuffer(const ScratchBuffer&) = delete;
-  ScratchBuffer& operator=(const ScratchBuffer&) = delete;
-  float* ptr;
-};
-
 }  // namespace
 
 bool ConvShape::operator<(const ConvShape& o) const { return fields(*this) < fields(o); }
@@ -206,6 +198,11 @@ CudnnConv::Choices& CudnnConv::choices() {
   return cache_[Key{shape_, Context::get().workspace_limit(), deterministic(), described_tf32_}];
 }
 
+bool CudnnConv::gemm_considered() const {
+  const GemmConvPolicy policy = gemm_conv_policy();
+  return policy != GemmConvPolicy::never && !(policy == GemmConvPolicy::timed && deterministic());
+}
+
 void CudnnConv::set_math(cudnnMathType_t math) {
   check(cudnnSetConvolutionMathType(conv_desc_, math), "cudnnSetConvolutionMathType");
 }
@@ -214,8 +211,6 @@ template <class CudnnRun, class GemmRun>
 void CudnnConv::consider_gemm(const char* direction, std::initializer_list<GemmConv> uses,
                               Choice* c, const CudnnRun& cudnn, const GemmRun& gemm) {
   const GemmConvPolicy policy = gemm_conv_policy();
-  if (policy == GemmConvPolicy::never || (policy == GemmConvPolicy::timed && deterministic()))
-    return;
   Context& ctx = Context::get();
   const size_t limit = ctx.workspace_limit();
   auto take = [&](GemmConv use, int chunk) {
@@ -284,10 +279,11 @@ void CudnnConv::forward(const float* in, const float* w, float* out) {
     };
     if (!choose(where_, "forward", found, n, deterministic(), described_tf32_, workspace, &c))
       throw Error(where_, no_algorithm("forward"));
-    consider_gemm("forward", {GemmConv::forward}, &c, [&] { run_forward(c, in, w, out); },
-                  [&](GemmConv, int chunk, void* ws) {
-                    gemm_conv_forward(shape_, chunk, in, w, out, ws);
-                  });
+    if (gemm_considered())
+      consider_gemm("forward", {GemmConv::forward}, &c, [&] { run_forward(c, in, w, out); },
+                    [&](GemmConv, int chunk, void* ws) {
+                      gemm_conv_forward(shape_, chunk, in, w, out, ws);
+                    });
   }
   if (c.gemm)
     gemm_conv_forward(shape_, c.chunk, in, w, out, ctx.workspace(c.bytes));
@@ -366,15 +362,17 @@ void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w
     if (!choose(where_, "backward-filter", found, n, deterministic(), described_tf32_,
                 workspace, &c))
       throw Error(where_, no_algorithm("backward-filter"));
-    // Timed into a scratch gradient: the real one accumulates.
-    const ScratchBuffer scratch(sizeof(float) * shape_.out_channels *
-                                (shape_.in_channels / shape_.group) * shape_.kernel_h *
-                                shape_.kernel_w);
-    consider_gemm("backward-filter", {GemmConv::filter_per_image, GemmConv::filter_one_product},
-                  &c, [&] { run_backward_filter(c, in, out_grad, scratch.ptr); },
-                  [&](GemmConv use, int chunk, void* ws) {
-                    gemm_conv_backward_filter(shape_, use, chunk, in, out_grad, scratch.ptr, ws);
-                  });
+    if (gemm_considered()) {
+      // Timed into a scratch gradient: the real one accumulates.
+      Blob scratch({shape_.out_channels, shape_.in_channels / shape_.group, shape_.kernel_h,
+                    shape_.kernel_w});
+      float* into = scratch.mutable_gpu_data();
+      consider_gemm("backward-filter", {GemmConv::filter_per_image, GemmConv::filter_one_product},
+                    &c, [&] { run_backward_filter(c, in, out_grad, into); },
+                    [&](GemmConv use, int chunk, void* ws) {
+                      gemm_conv_backward_filter(shape_, use, chunk, in, out_grad, into, ws);
+                    });
+    }
   }
   if (c.gemm)
     gemm_conv_backward_filter(shape_, c.use, c.chunk, in, out_grad, w_grad,

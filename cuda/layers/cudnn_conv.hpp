@@ -77,10 +77,13 @@ class CudnnConv {
   void run_forward(const Choice& c, const float* in, const float* w, float* out);
   void run_backward_filter(const Choice& c, const float* in, const float* out_grad,
                            float* w_grad);
+  // Whether im2col + GEMM is looked at (gemm_conv_policy(); never by timing with
+  // gpu::deterministic()).
+  bool gemm_considered() const;
   // After cuDNN's choice `c` for a direction, times it (cudnn()) against each of the
-  // ways `uses` of im2col + GEMM (gemm(use, chunk, workspace)) and takes the fastest;
-  // the filter direction needs a weight gradient to time into (gemm_conv_policy()
-  // decides whether to look).
+  // ways `uses` of im2col + GEMM (gemm(use, chunk, workspace)) and takes the fastest
+  // (or, with a forcing policy, the way it names); the filter direction needs a weight
+  // gradient to time into.
   template <class CudnnRun, class GemmRun>
   void consider_gemm(const char* direction, std::initializer_list<GemmConv> uses, Choice* c,
                      const CudnnRun& cudnn, const GemmRun& gemm);

@@ -20,11 +20,9 @@ void InnerProductLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
 void InnerProductLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                                      const BlobVec& bottom) {
   float* dbias = bias_term_ && param_propagate_down(1) ? blobs_[1]->mutable_gpu_diff() : nullptr;
-  if (fused_relu_slope_)  // first: the products below take the masked diff
-    gpu::relu_mask_and_bias_grad(M_, N_, 1, top[0]->gpu_data(), *fused_relu_slope_,
-                                 top[0]->mutable_gpu_diff(), dbias);
-  else if (dbias)
-    gpu::accumulate_channel_bias_grad(M_, N_, 1, top[0]->gpu_diff(), dbias);
+  // first: the products below take the diff the fused ReLU masked
+  gpu::bias_grad_pass(M_, N_, 1, top[0]->gpu_data(), fused_relu_slope_,
+                      top[0]->mutable_gpu_diff(), dbias);
   const float* dy = top[0]->gpu_diff();
   const float* x = bottom[0]->gpu_data();
   if (param_propagate_down(0)) {
