@@ -10,10 +10,10 @@ void ConvolutionLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   if (num_ == 0) return;  // an empty batch: nothing to compute (cuDNN needs a sample)
   gpu::CudnnConv& conv = cudnn_conv();
   const float* weights = blobs_[0]->gpu_data();
-  for (size_t i = 0; i < bottom.size(); ++i) {
-    conv.forward(bottom[i]->gpu_data(), weights, top[i]->mutable_gpu_data());
-    finish_top_gpu(top[i]);
-  }
+  const float* bias = bias_term_ ? blobs_[1]->gpu_data() : nullptr;
+  for (size_t i = 0; i < bottom.size(); ++i)
+    conv.forward(bottom[i]->gpu_data(), weights, top[i]->mutable_gpu_data(), bias,
+                 fused_relu_slope_);
 }
 
 void ConvolutionLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,

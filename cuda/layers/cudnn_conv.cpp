@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "blob/blob.hpp"
+#include "cuda/layers/channel_bias.hpp"
+#include "cuda/layers/direct_conv.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "util/error.hpp"
@@ -95,9 +97,15 @@ float time_ms(const Fn& run) {
   check(cudaEventCreate(&start), "cudaEventCreate");
   check(cudaEventCreate(&end), "cudaEventCreate");
   float best = std::numeric_limits<float>::infinity();
+  // The emulator's times mean nothing: there each way runs once (it must still run).
+#ifdef CORTADO_CUDA_EMU
+  const int timed_runs = 1;
+#else
+  const int timed_runs = 3;
+#endif
   try {
-    run();
-    for (int i = 0; i < 3; ++i) {
+    if (timed_runs > 1) run();
+    for (int i = 0; i < timed_runs; ++i) {
       check(cudaEventRecord(start, stream), "cudaEventRecord");
       run();
       check(cudaEventRecord(end, stream), "cudaEventRecord");
@@ -116,18 +124,21 @@ float time_ms(const Fn& run) {
   return best;
 }
 
-const char* gemm_name(GemmConv use) {
-  switch (use) {
-    case GemmConv::forward:
-      return "im2col + GEMM";
-    case GemmConv::filter_per_image:
-      return "im2col + GEMM per image";
-    default:
-      return "im2col + one GEMM";
-  }
+const char* direction_name(int d) {
+  static const char* const names[] = {"forward", "backward-data", "backward-filter"};
+  return names[d];
 }
 
+ConvPolicy policy = ConvPolicy::timed;
+int forced_tile = 8;
+
 }  // namespace
+
+void set_conv_policy(ConvPolicy p, int direct_tile) {
+  policy = p;
+  forced_tile = direct_tile;
+}
+ConvPolicy conv_policy() { return policy; }
 
 bool ConvShape::operator<(const ConvShape& o) const { return fields(*this) < fields(o); }
 bool ConvShape::operator==(const ConvShape& o) const { return fields(*this) == fields(o); }
@@ -198,52 +209,81 @@ CudnnConv::Choices& CudnnConv::choices() {
   return cache_[Key{shape_, Context::get().workspace_limit(), deterministic(), described_tf32_}];
 }
 
-bool CudnnConv::gemm_considered() const {
-  const GemmConvPolicy policy = gemm_conv_policy();
-  return policy != GemmConvPolicy::never && !(policy == GemmConvPolicy::timed && deterministic());
-}
-
 void CudnnConv::set_math(cudnnMathType_t math) {
   check(cudnnSetConvolutionMathType(conv_desc_, math), "cudnnSetConvolutionMathType");
 }
 
-template <class CudnnRun, class GemmRun>
-void CudnnConv::consider_gemm(const char* direction, std::initializer_list<GemmConv> uses,
-                              Choice* c, const CudnnRun& cudnn, const GemmRun& gemm) {
-  const GemmConvPolicy policy = gemm_conv_policy();
-  Context& ctx = Context::get();
-  const size_t limit = ctx.workspace_limit();
-  auto take = [&](GemmConv use, int chunk) {
-    c->gemm = true;
-    c->use = use;
-    c->chunk = chunk;
-    c->bytes = gemm_conv_workspace(shape_, use, chunk);
+std::vector<CudnnConv::Choice> CudnnConv::alternatives(Direction d, const Choice& c) const {
+  std::vector<Choice> out;
+  if (policy == ConvPolicy::cudnn_only || (policy == ConvPolicy::timed && deterministic()))
+    return out;
+  const size_t limit = Context::get().workspace_limit();
+  auto gemm = [&](GemmConv use) {
+    if (const int chunk = gemm_conv_chunk(shape_, use, limit)) {
+      Choice a = c;
+      a.path = Path::gemm;
+      a.use = use;
+      a.chunk = chunk;
+      a.bytes = gemm_conv_workspace(shape_, use, chunk);
+      out.push_back(a);
+    }
   };
-  if (policy != GemmConvPolicy::timed) {  // forced (tests): the way the policy names
-    GemmConv use = *uses.begin();
-    if (use != GemmConv::forward)
-      use = policy == GemmConvPolicy::per_image ? GemmConv::filter_per_image
-                                                : GemmConv::filter_one_product;
-    if (const int chunk = gemm_conv_chunk(shape_, use, limit)) take(use, chunk);
+  auto direct = [&](int tile) {
+    if (!direct_conv_fits(shape_)) return;
+    Choice a = c;
+    a.path = Path::direct;
+    a.tile = tile;
+    a.bytes = 0;
+    out.push_back(a);
+  };
+  const bool timed = policy == ConvPolicy::timed;
+  if (timed || policy == ConvPolicy::gemm_per_image || policy == ConvPolicy::gemm_one_product) {
+    if (d == Direction::forward) gemm(GemmConv::forward);
+    if (d == Direction::filter && policy != ConvPolicy::gemm_one_product)
+      gemm(GemmConv::filter_per_image);
+    if (d == Direction::filter && policy != ConvPolicy::gemm_per_image)
+      gemm(GemmConv::filter_one_product);
+  }
+  if (timed && d == Direction::filter) direct(0);  // one kernel: no tiles to choose from
+  if (timed && d != Direction::filter)
+    for (int tile : kDirectConvTiles) direct(tile);
+  if (policy == ConvPolicy::direct) direct(d == Direction::filter ? 0 : forced_tile);
+  return out;
+}
+
+template <class Run>
+void CudnnConv::consider(Direction d, Choice* c, const Run& run) {
+  const std::vector<Choice> others = alternatives(d, *c);
+  if (others.empty()) return;
+  if (policy != ConvPolicy::timed) {  // forced (tests): the way the policy names
+    *c = others.front();
     return;
   }
-  float best = time_ms(cudnn);
-  std::string timings = fmt::format("cuDNN's algorithm {:.3f} ms", best);
-  for (GemmConv use : uses) {
-    const int chunk = gemm_conv_chunk(shape_, use, limit);
-    if (chunk == 0) continue;
-    const size_t bytes = gemm_conv_workspace(shape_, use, chunk);
-    const float ms = time_ms([&] { gemm(use, chunk, ctx.workspace(bytes)); });
-    timings += fmt::format(", {} {:.3f} ms", gemm_name(use), ms);
+  auto name = [](const Choice& x) {
+    if (x.path == Path::cudnn) return std::string("cuDNN's algorithm");
+    if (x.path == Path::direct)
+      return x.tile ? fmt::format("direct kernels ({} channels a thread)", x.tile)
+                    : std::string("direct kernel");
+    const char* way = x.use == GemmConv::forward            ? "im2col + GEMM"
+                      : x.use == GemmConv::filter_per_image ? "im2col + GEMM per image"
+                                                            : "im2col + one GEMM";
+    return fmt::format("{} ({} images a chunk, workspace {})", way, x.chunk,
+                       format_bytes(x.bytes));
+  };
+  float best = time_ms([&] { run(*c); });
+  std::string timings = fmt::format("{} {:.3f} ms", name(*c), best);
+  Choice fastest = *c;
+  for (const Choice& a : others) {
+    const float ms = time_ms([&] { run(a); });
+    timings += fmt::format(", {} {:.3f} ms", name(a), ms);
     if (ms < best) {
       best = ms;
-      take(use, chunk);
+      fastest = a;
     }
   }
-  LOG_INFO("{}: {} timed: {}; taking {}", where_, direction, timings,
-           c->gemm ? fmt::format("{} ({} images a chunk, workspace {})", gemm_name(c->use),
-                                 c->chunk, format_bytes(c->bytes))
-                   : std::string("cuDNN's"));
+  *c = fastest;
+  LOG_INFO("{}: {} timed: {}; taking {}", where_, direction_name(static_cast<int>(d)), timings,
+           name(*c));
 }
 
 std::string CudnnConv::no_algorithm(const char* direction) const {
@@ -253,7 +293,8 @@ std::string CudnnConv::no_algorithm(const char* direction) const {
          (deterministic() ? " and is deterministic" : "");
 }
 
-void CudnnConv::forward(const float* in, const float* w, float* out) {
+void CudnnConv::forward(const float* in, const float* w, float* out, const float* bias,
+                        std::optional<float> relu_slope) {
   Context& ctx = Context::get();
   cudnnHandle_t h = ctx.cudnn();
   Choice& c = choices().fwd;
@@ -279,19 +320,27 @@ void CudnnConv::forward(const float* in, const float* w, float* out) {
     };
     if (!choose(where_, "forward", found, n, deterministic(), described_tf32_, workspace, &c))
       throw Error(where_, no_algorithm("forward"));
-    if (gemm_considered())
-      consider_gemm("forward", {GemmConv::forward}, &c, [&] { run_forward(c, in, w, out); },
-                    [&](GemmConv, int chunk, void* ws) {
-                      gemm_conv_forward(shape_, chunk, in, w, out, ws);
-                    });
+    // Timed with the bias and ReLU: the direct kernels add them in the same pass.
+    consider(Direction::forward, &c,
+             [&](const Choice& x) { run_forward(x, in, w, out, bias, relu_slope); });
   }
-  if (c.gemm)
-    gemm_conv_forward(shape_, c.chunk, in, w, out, ctx.workspace(c.bytes));
-  else
-    run_forward(c, in, w, out);
+  run_forward(c, in, w, out, bias, relu_slope);
 }
 
-void CudnnConv::run_forward(const Choice& c, const float* in, const float* w, float* out) {
+void CudnnConv::run_forward(const Choice& c, const float* in, const float* w, float* out,
+                            const float* bias, std::optional<float> relu_slope) {
+  if (c.path == Path::direct)
+    return direct_conv_forward(shape_, c.tile, in, w, out, bias, relu_slope);
+  if (c.path == Path::gemm)
+    gemm_conv_forward(shape_, c.chunk, in, w, out, Context::get().workspace(c.bytes));
+  else
+    run_cudnn_forward(c, in, w, out);
+  if (bias || relu_slope)
+    add_channel_bias(shape_.num, shape_.out_channels, shape_.out_h * shape_.out_w, bias, out,
+                     relu_slope);
+}
+
+void CudnnConv::run_cudnn_forward(const Choice& c, const float* in, const float* w, float* out) {
   Context& ctx = Context::get();
   set_math(c.math);
   const float one = 1.f, zero = 0.f;
@@ -327,11 +376,21 @@ void CudnnConv::backward_data(const float* w, const float* out_grad, float* in_g
     if (!choose(where_, "backward-data", found, n, deterministic(), described_tf32_, workspace,
                 &c))
       throw Error(where_, no_algorithm("backward-data"));
+    consider(Direction::data, &c,
+             [&](const Choice& x) { run_backward_data(x, w, out_grad, in_grad); });
   }
+  run_backward_data(c, w, out_grad, in_grad);
+}
+
+void CudnnConv::run_backward_data(const Choice& c, const float* w, const float* out_grad,
+                                  float* in_grad) {
+  if (c.path == Path::direct)
+    return direct_conv_backward_data(shape_, c.tile, w, out_grad, in_grad);
+  Context& ctx = Context::get();
   set_math(c.math);
   const float one = 1.f, zero = 0.f;
   void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
-  check(cudnnConvolutionBackwardData(h, &one, filter_desc_, w, out_desc_, out_grad, conv_desc_,
+  check(cudnnConvolutionBackwardData(ctx.cudnn(), &one, filter_desc_, w, out_desc_, out_grad, conv_desc_,
                                      static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), ws,
                                      c.bytes, &zero, in_desc_, in_grad),
         "cudnnConvolutionBackwardData");
@@ -362,28 +421,25 @@ void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w
     if (!choose(where_, "backward-filter", found, n, deterministic(), described_tf32_,
                 workspace, &c))
       throw Error(where_, no_algorithm("backward-filter"));
-    if (gemm_considered()) {
+    if (!alternatives(Direction::filter, c).empty()) {
       // Timed into a scratch gradient: the real one accumulates.
       Blob scratch({shape_.out_channels, shape_.in_channels / shape_.group, shape_.kernel_h,
                     shape_.kernel_w});
       float* into = scratch.mutable_gpu_data();
-      consider_gemm("backward-filter", {GemmConv::filter_per_image, GemmConv::filter_one_product},
-                    &c, [&] { run_backward_filter(c, in, out_grad, into); },
-                    [&](GemmConv use, int chunk, void* ws) {
-                      gemm_conv_backward_filter(shape_, use, chunk, in, out_grad, into, ws);
-                    });
+      consider(Direction::filter, &c,
+               [&](const Choice& x) { run_backward_filter(x, in, out_grad, into); });
     }
   }
-  if (c.gemm)
-    gemm_conv_backward_filter(shape_, c.use, c.chunk, in, out_grad, w_grad,
-                              ctx.workspace(c.bytes));
-  else
-    run_backward_filter(c, in, out_grad, w_grad);
+  run_backward_filter(c, in, out_grad, w_grad);
 }
 
 void CudnnConv::run_backward_filter(const Choice& c, const float* in, const float* out_grad,
                                     float* w_grad) {
   Context& ctx = Context::get();
+  if (c.path == Path::direct) return direct_conv_backward_filter(shape_, in, out_grad, w_grad);
+  if (c.path == Path::gemm)
+    return gemm_conv_backward_filter(shape_, c.use, c.chunk, in, out_grad, w_grad,
+                                     ctx.workspace(c.bytes));
   set_math(c.math);
   // beta 1: weight gradients accumulate, as on the CPU.
   const float one = 1.f;

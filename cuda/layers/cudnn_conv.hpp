@@ -9,19 +9,30 @@
 // Algorithms are chosen with cudnnFind* (measured on the device) the first time a
 // direction runs at a shape, then cached and logged: the fastest that succeeds in FP32
 // (with --tf32: in FP32 or TF32), whose workspace fits the context's workspace limit
-// and, with gpu::deterministic(), that is deterministic. Forward and the weight
-// gradient then time that algorithm against im2col + a batched GEMM
-// (cuda/layers/gemm_conv.hpp) and keep the faster (not with gpu::deterministic(): a
-// choice by timing may differ between runs). The workspace is the context's.
+// and, with gpu::deterministic(), that is deterministic. Each direction then times
+// that algorithm against the other ways to run it and keeps the fastest (not with
+// gpu::deterministic(): a choice by timing may differ between runs): im2col + a
+// batched GEMM (cuda/layers/gemm_conv.hpp; forward and weight gradient) and the
+// direct kernels (cuda/layers/direct_conv.hpp; all three directions, forward with the
+// bias and a fused ReLU in the same pass). The workspace is the context's.
 #include <cudnn.h>
 
-#include <initializer_list>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cuda/layers/gemm_conv.hpp"
 
 namespace cortado::gpu {
+
+// Which ways a convolution may run: the fastest by timing (the default), cuDNN's
+// algorithm only, or (tests) wherever it can run, im2col + GEMM with its weight
+// gradient per image or as one product (backward data stays on cuDNN), or the direct
+// kernels with `direct_tile` channels a thread. Read when a layer first runs a shape.
+enum class ConvPolicy { timed, cudnn_only, gemm_per_image, gemm_one_product, direct };
+void set_conv_policy(ConvPolicy policy, int direct_tile = 8);
+ConvPolicy conv_policy();
 
 struct ConvShape {
   int num = 0, in_channels = 0, in_h = 0, in_w = 0;
@@ -42,23 +53,28 @@ class CudnnConv {
 
   // Describes `s` (nothing to do when it is the current shape). num must be positive.
   void set_shape(const ConvShape& s);
-  // out = conv(in, w)
-  void forward(const float* in, const float* w, float* out);
+  // out = conv(in, w), then + bias[c] (nullptr: none) and with relu_slope the ReLU
+  // fused into the layer (add_channel_bias's arithmetic).
+  void forward(const float* in, const float* w, float* out, const float* bias = nullptr,
+               std::optional<float> relu_slope = std::nullopt);
   // in_grad = the transpose of conv applied to out_grad
   void backward_data(const float* w, const float* out_grad, float* in_grad);
   // w_grad += the gradient of conv's weights from in and out_grad
   void backward_filter(const float* in, const float* out_grad, float* w_grad);
 
  private:
+  enum class Path { cudnn, gemm, direct };
   struct Choice {
     bool chosen = false;
     int algo = 0;
     cudnnMathType_t math = CUDNN_FMA_MATH;  // the math type the algorithm was timed in
     size_t bytes = 0;
-    bool gemm = false;  // im2col + GEMM (cuda/layers/gemm_conv.hpp) instead of cuDNN:
-    GemmConv use = GemmConv::forward;  // which of its ways,
-    int chunk = 0;                     // and its images per chunk
+    Path path = Path::cudnn;           // cuDNN's algorithm, or instead:
+    GemmConv use = GemmConv::forward;  // im2col + GEMM: which of its ways,
+    int chunk = 0;                     // and its images per chunk;
+    int tile = 0;                      // the direct kernels: channels a thread
   };
+  enum class Direction { forward, data, filter };
   // Per shape, workspace limit and determinism: forward, backward data, backward filter.
   struct Key {
     ConvShape shape;
@@ -73,20 +89,21 @@ class CudnnConv {
   Choices& choices();
   // The descriptor's math type for the next call (the chosen algorithm's).
   void set_math(cudnnMathType_t math);
-  // One call of cuDNN's chosen algorithm.
-  void run_forward(const Choice& c, const float* in, const float* w, float* out);
+  // One run of a direction as `c` says (forward: with its bias and ReLU).
+  void run_forward(const Choice& c, const float* in, const float* w, float* out,
+                   const float* bias, std::optional<float> relu_slope);
+  void run_cudnn_forward(const Choice& c, const float* in, const float* w, float* out);
+  void run_backward_data(const Choice& c, const float* w, const float* out_grad, float* in_grad);
   void run_backward_filter(const Choice& c, const float* in, const float* out_grad,
                            float* w_grad);
-  // Whether im2col + GEMM is looked at (gemm_conv_policy(); never by timing with
-  // gpu::deterministic()).
-  bool gemm_considered() const;
-  // After cuDNN's choice `c` for a direction, times it (cudnn()) against each of the
-  // ways `uses` of im2col + GEMM (gemm(use, chunk, workspace)) and takes the fastest
-  // (or, with a forcing policy, the way it names); the filter direction needs a weight
-  // gradient to time into.
-  template <class CudnnRun, class GemmRun>
-  void consider_gemm(const char* direction, std::initializer_list<GemmConv> uses, Choice* c,
-                     const CudnnRun& cudnn, const GemmRun& gemm);
+  // The ways besides cuDNN's algorithm `c` that conv_policy() lets direction `d` take
+  // at this shape (none with gpu::deterministic() unless forced), each a Choice.
+  std::vector<Choice> alternatives(Direction d, const Choice& c) const;
+  // After cuDNN's choice *c for `d`, times it and each alternative by run(choice) and
+  // keeps the fastest in *c, logging the times compared (a forcing policy: its
+  // alternative, untimed).
+  template <class Run>
+  void consider(Direction d, Choice* c, const Run& run);
   std::string no_algorithm(const char* direction) const;
   void check(cudnnStatus_t status, const char* what) const;
 

@@ -74,13 +74,10 @@ void im2col(const ConvShape& s, int images, bool k_major, const float* in, float
   check_launch("im2col");
 }
 
-GemmConvPolicy policy = GemmConvPolicy::timed;
 std::atomic<long long> chunks_run{0};
 
 }  // namespace
 
-void set_gemm_conv_policy(GemmConvPolicy p) { policy = p; }
-GemmConvPolicy gemm_conv_policy() { return policy; }
 long long gemm_conv_chunks_run() { return chunks_run; }
 
 size_t gemm_conv_workspace(const ConvShape& s, GemmConv use, int chunk) {

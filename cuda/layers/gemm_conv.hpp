@@ -16,11 +16,6 @@ struct ConvShape;
 // that the images are the product's inner dimension: better where images are small).
 enum class GemmConv { forward, filter_per_image, filter_one_product };
 
-// Whether CudnnConv may take this path: where it times faster (the default), never,
-// or wherever it can run, its weight gradient per image or as one product (tests).
-enum class GemmConvPolicy { timed, never, per_image, one_product };
-void set_gemm_conv_policy(GemmConvPolicy policy);
-GemmConvPolicy gemm_conv_policy();
 // Chunks computed by this path so far in the process (forward and weight gradient):
 // tests see that it ran.
 long long gemm_conv_chunks_run();

@@ -63,8 +63,9 @@ class ConvBaseLayer : public Layer {
 #ifdef CORTADO_WITH_CUDNN
   // Shared by the GPU halves (cuda/layers/conv_base.cpp): cuDNN's view of the
   // current shape (descriptors redone when it changes, algorithms chosen once per
-  // shape); after the forward product, the bias and the fused ReLU (if any) on the
-  // top; before the backward products, the fused ReLU's mask on the top diff and the
+  // shape); after Deconvolution's forward product, the bias and the fused ReLU (if
+  // any) on the top (Convolution hands them to CudnnConv::forward, whose direct kernels
+  // add them in the same pass); before the backward products, the fused ReLU's mask on the top diff and the
   // bias gradient (each where there is one).
   gpu::CudnnConv& cudnn_conv();
   void finish_top_gpu(Blob* top) const;

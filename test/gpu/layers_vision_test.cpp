@@ -12,6 +12,7 @@
 #endif
 #ifdef CORTADO_WITH_CUDNN
 #include "cuda/layers/cudnn_conv.hpp"
+#include "cuda/layers/direct_conv.hpp"
 #include "cuda/layers/gemm_conv.hpp"
 #endif
 
@@ -54,6 +55,8 @@ const ConvCase kConvCases[] = {
     {"num_output: 3 kernel_size: 3 pad: 1 stride: 2", {2, 2, 9}},    // 1-d
     {"num_output: 2 kernel_size: 3 dilation: 2 pad: 2", {2, 3, 7}},  // 1-d, dilated
     {"num_output: 20 kernel_size: 5 stride: 1", {4, 1, 28, 28}, 1, false},   // LeNet conv1
+    // 6912 values a channel: the bias gradient in slices (cuda/layers/channel_bias.cu)
+    {"num_output: 2 kernel_size: 3", {3, 1, 50, 50}, 1, false},
     {"num_output: 50 kernel_size: 5 stride: 1", {4, 20, 12, 12}, 1, false},  // LeNet conv2
 };
 
@@ -120,7 +123,7 @@ TEST_CASE("GPU Convolution by im2col + GEMM matches the CPU layer, in chunks of 
   struct Restore {
     size_t limit;
     ~Restore() {
-      gpu::set_gemm_conv_policy(gpu::GemmConvPolicy::timed);
+      gpu::set_conv_policy(gpu::ConvPolicy::timed);
       gpu::Context::get().set_workspace_limit(limit);
     }
   } restore{limit};
@@ -138,10 +141,10 @@ TEST_CASE("GPU Convolution by im2col + GEMM matches the CPU layer, in chunks of 
   for (gpu::GemmConv use : {gpu::GemmConv::forward, gpu::GemmConv::filter_per_image,
                             gpu::GemmConv::filter_one_product})
     CHECK(gpu::gemm_conv_chunk(shape, use, 1000) == 1);
-  for (auto policy : {gpu::GemmConvPolicy::per_image, gpu::GemmConvPolicy::one_product}) {
-    INFO("weight gradient " << (policy == gpu::GemmConvPolicy::per_image ? "per image"
-                                                                         : "as one product"));
-    gpu::set_gemm_conv_policy(policy);
+  for (auto policy : {gpu::ConvPolicy::gemm_per_image, gpu::ConvPolicy::gemm_one_product}) {
+    INFO("weight gradient " << (policy == gpu::ConvPolicy::gemm_per_image ? "per image"
+                                                                          : "as one product"));
+    gpu::set_conv_policy(policy);
     gpu::Context::get().set_workspace_limit(limit);
     long long chunks = gpu::gemm_conv_chunks_run();
     for (const ConvCase& k : kConvCases) check_conv("Convolution", k);
@@ -159,6 +162,44 @@ TEST_CASE("GPU Convolution by im2col + GEMM matches the CPU layer, in chunks of 
     // runs them more often).
     CHECK(gpu::gemm_conv_chunks_run() - chunks >= 4);
   }
+#endif
+}
+
+// Not tagged [conv], so that memcheck looks at these kernels too.
+TEST_CASE("GPU Convolution by the direct kernels matches the CPU layer, with every tile",
+          "[gpu][layers][direct_conv]") {
+  SKIP_WITHOUT_GPU();
+#ifdef CORTADO_WITH_CUDNN
+  // The direct kernels taken wherever they fit, in all three directions (Deconvolution
+  // runs them swapped), with each tile of channels a thread: the cases cover tiles
+  // partly filled (3 channels in a tile of 4, 50 in tiles of 16), groups, stride,
+  // dilation and pad on both sides of the data gradient, and (AlexNet's conv1 below)
+  // weights staged in several chunks of input channels (121 taps x 16 channels a tile
+  // leave room for 2 input channels at a time) and several weight tiles of the
+  // gradient kernel.
+  struct Restore {
+    ~Restore() { gpu::set_conv_policy(gpu::ConvPolicy::timed); }
+  } restore;
+  for (int tile : gpu::kDirectConvTiles) {
+    INFO(tile << " channels a thread");
+    gpu::set_conv_policy(gpu::ConvPolicy::direct, tile);
+    long long runs = gpu::direct_conv_runs();
+    for (const ConvCase& k : kConvCases) check_conv("Convolution", k);
+    check_conv("Convolution", {"num_output: 8 kernel_size: 11 stride: 4",  // AlexNet's conv1
+                               {2, 5, 35, 35}, 1, false});
+    CHECK(gpu::direct_conv_runs() > runs);
+    runs = gpu::direct_conv_runs();
+    for (const ConvCase& k : kDeconvCases) check_conv("Deconvolution", k);
+    CHECK(gpu::direct_conv_runs() > runs);
+  }
+  // A kernel too large to stage (17 x 17 taps x 16 channels) is left to cuDNN.
+  gpu::ConvShape shape;
+  shape.num = shape.in_channels = shape.out_channels = 1;
+  shape.in_h = shape.in_w = shape.kernel_h = shape.kernel_w = 17;
+  shape.out_h = shape.out_w = 1;
+  CHECK_FALSE(gpu::direct_conv_fits(shape));
+  shape.in_h = shape.in_w = shape.kernel_h = shape.kernel_w = 16;
+  CHECK(gpu::direct_conv_fits(shape));
 #endif
 }
 

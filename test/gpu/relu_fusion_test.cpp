@@ -11,6 +11,9 @@
 
 #include "caffe.pb.h"
 #include "gpu_test_util.hpp"
+#ifdef CORTADO_WITH_CUDNN
+#include "cuda/layers/cudnn_conv.hpp"
+#endif
 #include "layers/relu.hpp"
 #include "net/net.hpp"
 #include "support/gradient_checker.hpp"
@@ -65,6 +68,16 @@ Result run(Net& net) {
 TEST_CASE("GPU: in-place ReLUs fused into Convolution and InnerProduct compute the CPU's net",
           "[gpu][relu][layers]") {
   SKIP_WITHOUT_GPU();
+#ifdef CORTADO_WITH_CUDNN
+  // Also with the convolutions on the direct kernels, which add the bias and the
+  // fused ReLU in their own pass.
+  struct Restore {
+    ~Restore() { gpu::set_conv_policy(gpu::ConvPolicy::timed); }
+  } restore;
+  const bool direct = GENERATE(false, true);
+  INFO((direct ? "direct convolution kernels" : "convolutions by timing"));
+  gpu::set_conv_policy(direct ? gpu::ConvPolicy::direct : gpu::ConvPolicy::timed);
+#endif
   caffe::NetParameter param;
   parse_text_proto(kNet, "fusion net", param);
   param.mutable_state()->set_phase(caffe::TRAIN);
