@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdint>
 
 #include "cuda/layers/block_total.cuh"
@@ -37,12 +38,15 @@ __global__ void add_channel_bias_planes_kernel(int64_t planes, int channels, int
   }
 }
 
-// One block per channel, its threads striding over the num * spatial values of it,
-// each keeping kUnroll sums and issuing kUnroll loads before it uses any, so that as
-// many are in flight (a block per channel is few blocks: AlexNet's conv1 has 96,
-// fewer than an H100's SMs, and each must pull its share at full speed). A fixed
-// order, so the gradient does not change from run to run.
+// Blocks per channel (blockIdx.y of gridDim.y: slices of its num * spatial values,
+// each summed into partial[c][slice] for sum_slices_kernel; one slice: straight into
+// dbias[c]), their threads striding over the slice, each keeping kUnroll sums and
+// issuing kUnroll loads before it uses any, so that as many are in flight. Few
+// channels would be few blocks (LeNet's conv1 has 20, AlexNet's 96, fewer than an
+// H100's 132 SMs): they get several slices. A fixed order, so the gradient does not
+// change from run to run.
 constexpr int kUnroll = 8;
+constexpr int kBiasGradBlocks = 264;  // slices are added until about this many blocks
 
 // With Relu (fused into the layer) each value is first masked by the ReLU's
 // derivative at y and written back: dy_out is then dy itself, y the ReLU's output.
@@ -50,18 +54,20 @@ constexpr int kUnroll = 8;
 // next load of dy as far as the compiler knows, which would serialise them (an H100
 // ran conv1's 300 MB at 0.6 TB/s that way).
 template <class Index, bool Relu>
-__global__ void channel_bias_grad_kernel(int num, int channels, int spatial, const float* dy,
-                                         float* dbias, const float* y, float slope,
-                                         float* dy_out) {
+__global__ void channel_bias_grad_kernel(int num, int channels, int spatial, Index per_slice,
+                                         const float* dy, float* dbias, float* partial,
+                                         const float* y, float slope, float* dy_out) {
   const int c = blockIdx.x;
   const Index per_channel = Index(num) * spatial;
+  const Index first = Index(blockIdx.y) * per_slice;
+  const Index end = per_channel - first < per_slice ? per_channel : first + per_slice;
   auto index_of = [&](Index j) {
     const Index n = j / spatial;
     return (n * channels + c) * spatial + (j - n * spatial);
   };
   float acc[kUnroll] = {};
-  Index j = threadIdx.x;
-  for (; j + (kUnroll - 1) * kTotalThreads < per_channel; j += kUnroll * kTotalThreads) {
+  Index j = first + threadIdx.x;
+  for (; j + (kUnroll - 1) * kTotalThreads < end; j += kUnroll * kTotalThreads) {
     Index at[kUnroll];
     float v[kUnroll], out[kUnroll];
 #pragma unroll
@@ -79,7 +85,7 @@ __global__ void channel_bias_grad_kernel(int num, int channels, int spatial, con
       acc[u] += v[u];
     }
   }
-  for (; j < per_channel; j += kTotalThreads) {
+  for (; j < end; j += kTotalThreads) {
     const Index i = index_of(j);
     float v = dy[i];
     if (Relu) {
@@ -92,21 +98,56 @@ __global__ void channel_bias_grad_kernel(int num, int channels, int spatial, con
 #pragma unroll
   for (int u = 0; u < kUnroll; ++u) sum += acc[u];
   sum = block_total(sum);
-  if (threadIdx.x == 0) dbias[c] += sum;
+  if (threadIdx.x != 0) return;
+  if (gridDim.y == 1)
+    dbias[c] += sum;
+  else
+    partial[c * gridDim.y + blockIdx.y] = sum;
 }
 
-// One launch of the bias gradient kernel for the index type the size allows.
+// Where the slices' sums go: channels x slices <= kBiasGradBlocks whenever there are
+// several. Allocated once, at the first call (an eager step, before any capture), and
+// kept, as cuBLAS's workspace is; the passes queued on the one stream use it in turn.
+float* slice_sums() {
+  static float* const sums = static_cast<float*>(device_malloc(kBiasGradBlocks * sizeof(float)));
+  return sums;
+}
+
+// dbias[c] += the sum of partial[c][0..slices), in slice order.
+__global__ void sum_slices_kernel(int channels, int slices, const float* partial, float* dbias) {
+  CORTADO_KERNEL_LOOP(c, channels) {
+    float sum = 0.f;
+    for (int s = 0; s < slices; ++s) sum += partial[c * slices + s];
+    dbias[c] += sum;
+  }
+}
+
+// The bias gradient kernel for the index type the size allows, in as many slices a
+// channel as bring the grid near kBiasGradBlocks blocks, each slice a whole number of
+// a block's unrolled rounds.
 template <bool Relu>
 void launch_bias_grad(int num, int channels, int spatial, const float* dy, float* dbias,
                       const float* y, float slope, float* dy_out) {
   cudaStream_t stream = Context::get().stream();
+  const int64_t per_channel = int64_t(num) * spatial, round = int64_t(kUnroll) * kTotalThreads;
+  const int64_t rounds = (per_channel + round - 1) / round;
+  const int64_t wanted = std::clamp<int64_t>(kBiasGradBlocks / channels, 1, rounds);
+  const int64_t per_slice = (rounds + wanted - 1) / wanted * round;
+  const int slices = static_cast<int>((per_channel + per_slice - 1) / per_slice);
+  float* partial = slices > 1 ? slice_sums() : nullptr;
+  const dim3 grid(channels, slices);
   if (fits_int(int64_t(num) * channels * spatial))
-    channel_bias_grad_kernel<int, Relu><<<channels, kTotalThreads, 0, stream>>>(
-        num, channels, spatial, dy, dbias, y, slope, dy_out);
+    channel_bias_grad_kernel<int, Relu><<<grid, kTotalThreads, 0, stream>>>(
+        num, channels, spatial, static_cast<int>(per_slice), dy, dbias, partial, y, slope,
+        dy_out);
   else
-    channel_bias_grad_kernel<int64_t, Relu><<<channels, kTotalThreads, 0, stream>>>(
-        num, channels, spatial, dy, dbias, y, slope, dy_out);
+    channel_bias_grad_kernel<int64_t, Relu><<<grid, kTotalThreads, 0, stream>>>(
+        num, channels, spatial, per_slice, dy, dbias, partial, y, slope, dy_out);
   check_launch("channel_bias_grad");
+  if (slices == 1) return;
+  sum_slices_kernel<<<blocks_for(channels), kThreads, 0, stream>>>(channels, slices, partial,
+                                                                   dbias);
+  check_launch("sum_slices");
 }
 
 }  // namespace
