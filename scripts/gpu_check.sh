@@ -542,6 +542,13 @@ gpu_run() {
       2>/dev/null | awk '{print $(NF - 1)}' | tr '\n' ' ' || true)"
     if [ -n "$nodes" ]; then echo "CUDA graph nodes per captured step, in benchmark order: $nodes"; fi
     grep -E '^(CPU|GPU): iteration' "$logs/lenet_gpu.log" 2>/dev/null || true
+    # How LeNet's convolutions run (cuDNN, im2col + GEMM or the direct kernels), with
+    # the times compared, from the first `time` run (batch 64, FP32).
+    if grep -q ' timed: ' "$logs/bench_time_layers.txt" 2>/dev/null; then
+      echo "LeNet convolutions, each way timed:"
+      grep -o "layer 'conv[0-9]' (Convolution): .* timed: .*" "$logs/bench_time_layers.txt" |
+        head -6 | sed 's/^/  /'
+    fi
     echo "logs: $logs${OUT:+ (and \$OUT)}"
     if [ "$failed" = 0 ]; then echo "RESULT: all steps passed"; else echo "RESULT: FAILED"; fi
   } >"$logs/summary.txt"

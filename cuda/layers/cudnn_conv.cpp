@@ -244,9 +244,11 @@ std::vector<CudnnConv::Choice> CudnnConv::alternatives(Direction d, const Choice
     if (d == Direction::filter && policy != ConvPolicy::gemm_per_image)
       gemm(GemmConv::filter_one_product);
   }
-  if (timed && d == Direction::filter) direct(0);  // one kernel: no tiles to choose from
-  if (timed && d != Direction::filter)
-    for (int tile : kDirectConvTiles) direct(tile);
+  if (timed && direct_conv_small(shape_)) {
+    if (d == Direction::filter) direct(0);  // one kernel: no tiles to choose from
+    if (d != Direction::filter)
+      for (int tile : kDirectConvTiles) direct(tile);
+  }
   if (policy == ConvPolicy::direct) direct(d == Direction::filter ? 0 : forced_tile);
   return out;
 }

@@ -19,6 +19,10 @@ inline constexpr int kDirectConvTiles[] = {4, 8, 16};
 // Whether the direct kernels take `s`: a kernel's taps for the largest tile fit the
 // staged weights, and every index counts in an int.
 bool direct_conv_fits(const ConvShape& s);
+// Whether `s` is small enough to be worth timing these kernels on: at most 2^32
+// multiply-adds a direction (LeNet's conv2 at batch 64: 2^27; AlexNet's conv2 at
+// batch 256: about 2^36, where a run would take tens of milliseconds and lose to cuDNN).
+bool direct_conv_small(const ConvShape& s);
 // Kernels run by this path so far in the process: tests see that it ran.
 long long direct_conv_runs();
 

@@ -200,6 +200,12 @@ TEST_CASE("GPU Convolution by the direct kernels matches the CPU layer, with eve
   CHECK_FALSE(gpu::direct_conv_fits(shape));
   shape.in_h = shape.in_w = shape.kernel_h = shape.kernel_w = 16;
   CHECK(gpu::direct_conv_fits(shape));
+  // Timed only on small convolutions: LeNet's conv2 at batch 64, not AlexNet's at 256.
+  shape = {64, 20, 12, 12, 50, 8, 8, 5, 5};
+  CHECK(gpu::direct_conv_small(shape));
+  shape = {256, 96, 31, 31, 256, 27, 27, 5, 5, 2, 2};
+  shape.group = 2;
+  CHECK_FALSE(gpu::direct_conv_small(shape));
 #endif
 }
 
