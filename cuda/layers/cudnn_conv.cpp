@@ -11,6 +11,7 @@
 #include "cuda/layers/direct_conv.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
+#include "cuda/util/timing.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -86,42 +87,6 @@ bool choose(const std::string& where, const char* direction, const std::vector<P
                          : fmt::format("{:.3f} ms in cudnnFind", p.time),
            format_bytes(c->bytes));
   return true;
-}
-
-// The fastest of three timed runs of `run` after an untimed one, in ms, by events on
-// the context's stream. Synchronises: only outside a capture (as cudnnFind).
-template <class Fn>
-float time_ms(const Fn& run) {
-  cudaStream_t stream = Context::get().stream();
-  cudaEvent_t start = nullptr, end = nullptr;
-  check(cudaEventCreate(&start), "cudaEventCreate");
-  check(cudaEventCreate(&end), "cudaEventCreate");
-  float best = std::numeric_limits<float>::infinity();
-  // The emulator's times mean nothing: there each way runs once (it must still run).
-#ifdef CORTADO_CUDA_EMU
-  const int timed_runs = 1;
-#else
-  const int timed_runs = 3;
-#endif
-  try {
-    if (timed_runs > 1) run();
-    for (int i = 0; i < timed_runs; ++i) {
-      check(cudaEventRecord(start, stream), "cudaEventRecord");
-      run();
-      check(cudaEventRecord(end, stream), "cudaEventRecord");
-      check(cudaEventSynchronize(end), "cudaEventSynchronize");
-      float ms = 0;
-      check(cudaEventElapsedTime(&ms, start, end), "cudaEventElapsedTime");
-      best = std::min(best, ms);
-    }
-  } catch (...) {
-    cudaEventDestroy(start);
-    cudaEventDestroy(end);
-    throw;
-  }
-  cudaEventDestroy(start);
-  cudaEventDestroy(end);
-  return best;
 }
 
 const char* direction_name(int d) {

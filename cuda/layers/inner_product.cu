@@ -1,6 +1,6 @@
 // InnerProduct's GPU half (its CPU half is libcore/layers/inner_product.cpp): the
-// same three products on cuBLAS (FP32, no TF32), the bias (and a fused ReLU) by
-// per-channel kernels.
+// same three products by gpu::gemm_bias (cuBLAS, FP32 unless --tf32, or where it times
+// faster our small-GEMM kernel), forward with the bias and a fused ReLU.
 #include "cuda/layers/channel_bias.hpp"
 #include "cuda/math/gemm.hpp"
 #include "layers/inner_product.hpp"
@@ -8,13 +8,11 @@
 namespace cortado {
 
 void InnerProductLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
-  float* y = top[0]->mutable_gpu_data();
-  // y (M x N) = x W^T, or x W with transpose (W stored K x N)
-  gpu::gemm(Trans::no, transpose_ ? Trans::no : Trans::yes, M_, N_, K_, 1.f, bottom[0]->gpu_data(),
-            blobs_[0]->gpu_data(), 0.f, y);
-  // the bias, and the fused ReLU if any (Layer::fuse_relu_gpu)
-  gpu::add_channel_bias(M_, N_, 1, bias_term_ ? blobs_[1]->gpu_data() : nullptr, y,
-                        fused_relu_slope_);
+  // y (M x N) = x W^T, or x W with transpose (W stored K x N); then the bias, and the
+  // fused ReLU if any (Layer::fuse_relu_gpu)
+  gpu::gemm_bias(Trans::no, transpose_ ? Trans::no : Trans::yes, M_, N_, K_, 1.f,
+                 bottom[0]->gpu_data(), blobs_[0]->gpu_data(), 0.f, top[0]->mutable_gpu_data(),
+                 bias_term_ ? blobs_[1]->gpu_data() : nullptr, fused_relu_slope_);
 }
 
 void InnerProductLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
@@ -27,13 +25,15 @@ void InnerProductLayer::backward_gpu(const BlobVec& top, const std::vector<bool>
   const float* x = bottom[0]->gpu_data();
   if (param_propagate_down(0)) {
     if (transpose_)  // dW (K x N) += x^T dy
-      gpu::gemm(Trans::yes, Trans::no, K_, N_, M_, 1.f, x, dy, 1.f, blobs_[0]->mutable_gpu_diff());
+      gpu::gemm_bias(Trans::yes, Trans::no, K_, N_, M_, 1.f, x, dy, 1.f,
+                     blobs_[0]->mutable_gpu_diff());
     else  // dW (N x K) += dy^T x
-      gpu::gemm(Trans::yes, Trans::no, N_, K_, M_, 1.f, dy, x, 1.f, blobs_[0]->mutable_gpu_diff());
+      gpu::gemm_bias(Trans::yes, Trans::no, N_, K_, M_, 1.f, dy, x, 1.f,
+                     blobs_[0]->mutable_gpu_diff());
   }
   if (propagate_down[0])  // dx (M x K) = dy W, or dy W^T with transpose
-    gpu::gemm(Trans::no, transpose_ ? Trans::yes : Trans::no, M_, K_, N_, 1.f, dy,
-              blobs_[0]->gpu_data(), 0.f, bottom[0]->mutable_gpu_diff());
+    gpu::gemm_bias(Trans::no, transpose_ ? Trans::yes : Trans::no, M_, K_, N_, 1.f, dy,
+                   blobs_[0]->gpu_data(), 0.f, bottom[0]->mutable_gpu_diff());
 }
 
 }  // namespace cortado

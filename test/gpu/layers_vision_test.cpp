@@ -8,6 +8,8 @@
 #include "layer_parity.hpp"
 
 #ifdef CORTADO_WITH_CUDA
+#include "cuda/math/gemm.hpp"
+#include "cuda/math/small_gemm.hpp"
 #include "cuda/util/context.hpp"
 #endif
 #ifdef CORTADO_WITH_CUDNN
@@ -210,6 +212,17 @@ TEST_CASE("GPU Convolution by the direct kernels matches the CPU layer, with eve
 }
 
 TEST_CASE("GPU InnerProduct matches the CPU layer: bias, transpose, axis", "[gpu][layers][ip]") {
+#ifdef CORTADO_WITH_CUDA
+  // Its products by cuBLAS or our small-GEMM kernel, whichever times faster, and then
+  // by the small-GEMM kernel throughout (every transpose combination of its operands).
+  struct Restore {
+    ~Restore() { gpu::set_gemm_policy(gpu::GemmPolicy::timed); }
+  } restore;
+  const bool small = GENERATE(false, true);
+  INFO((small ? "small-GEMM kernel" : "products by timing"));
+  gpu::set_gemm_policy(small ? gpu::GemmPolicy::small : gpu::GemmPolicy::timed);
+  const long long runs = gpu::small_gemm_runs();
+#endif
   struct Shape {
     const char* param;
     std::vector<int> bottom;
@@ -229,6 +242,9 @@ TEST_CASE("GPU InnerProduct matches the CPU layer: bias, transpose, axis", "[gpu
     c.bottoms = {s.bottom};
     check_layer_parity(c);
   }
+#ifdef CORTADO_WITH_CUDA
+  if (small && gpu_available()) CHECK(gpu::small_gemm_runs() > runs);
+#endif
 }
 
 TEST_CASE("GPU Pooling matches the CPU layer: MAX and AVE, ceil rule, pad, global, mask",

@@ -13,6 +13,7 @@
 #include "gpu_test_util.hpp"
 #ifdef CORTADO_WITH_CUDNN
 #include "cuda/layers/cudnn_conv.hpp"
+#include "cuda/math/gemm.hpp"
 #endif
 #include "layers/relu.hpp"
 #include "net/net.hpp"
@@ -69,14 +70,18 @@ TEST_CASE("GPU: in-place ReLUs fused into Convolution and InnerProduct compute t
           "[gpu][relu][layers]") {
   SKIP_WITHOUT_GPU();
 #ifdef CORTADO_WITH_CUDNN
-  // Also with the convolutions on the direct kernels, which add the bias and the
-  // fused ReLU in their own pass.
+  // Also with the convolutions on the direct kernels and the inner products on the
+  // small-GEMM kernel, which add the bias and the fused ReLU as they store.
   struct Restore {
-    ~Restore() { gpu::set_conv_policy(gpu::ConvPolicy::timed); }
+    ~Restore() {
+      gpu::set_conv_policy(gpu::ConvPolicy::timed);
+      gpu::set_gemm_policy(gpu::GemmPolicy::timed);
+    }
   } restore;
-  const bool direct = GENERATE(false, true);
-  INFO((direct ? "direct convolution kernels" : "convolutions by timing"));
-  gpu::set_conv_policy(direct ? gpu::ConvPolicy::direct : gpu::ConvPolicy::timed);
+  const bool own = GENERATE(false, true);
+  INFO((own ? "direct convolution and small-GEMM kernels" : "ways chosen by timing"));
+  gpu::set_conv_policy(own ? gpu::ConvPolicy::direct : gpu::ConvPolicy::timed);
+  gpu::set_gemm_policy(own ? gpu::GemmPolicy::small : gpu::GemmPolicy::timed);
 #endif
   caffe::NetParameter param;
   parse_text_proto(kNet, "fusion net", param);
