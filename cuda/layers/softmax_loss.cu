@@ -27,11 +27,22 @@ struct LabelRule {
   int ignore;
 };
 
+// Graph mode's end of forward, the host's arithmetic: loss = sum / max(1, normalizer),
+// the normalizer being the labelled count (VALID) or `fixed_norm`; a bad label leaves
+// its position + 1 in error[0] (0: none) and its value in error[1] for the solver to
+// raise. Done by the stats kernel's last thread, so that it is not a launch of its own.
+struct Finish {
+  bool valid_norm;
+  float fixed_norm;
+  float* loss;  // nullptr: eager mode, the host reads the stats back
+  int* error;
+};
+
 // One block: stats[0] = sum of -log(max(p[label], FLT_MIN)) over labelled positions,
 // stats[1] (int) = their count, stats[2] (int) = the first position whose label is
-// outside [0, classes), INT_MAX if none.
+// outside [0, classes), INT_MAX if none; then, in graph mode, `finish`.
 __global__ void softmax_loss_stats_kernel(int64_t positions, LabelRule r, const float* prob,
-                                          const float* labels, float* stats) {
+                                          const float* labels, float* stats, Finish finish) {
   float loss = 0.f;
   int valid = 0, bad = INT_MAX;
   for (int64_t p = threadIdx.x; p < positions; p += kTotalThreads) {
@@ -48,11 +59,15 @@ __global__ void softmax_loss_stats_kernel(int64_t positions, LabelRule r, const 
   loss = block_total(loss);
   valid = block_total(valid);
   bad = block_min(bad);
-  if (threadIdx.x == 0) {
-    stats[0] = loss;
-    reinterpret_cast<int*>(stats)[1] = valid;
-    reinterpret_cast<int*>(stats)[2] = bad;
-  }
+  if (threadIdx.x != 0) return;
+  stats[0] = loss;
+  reinterpret_cast<int*>(stats)[1] = valid;
+  reinterpret_cast<int*>(stats)[2] = bad;
+  if (!finish.loss) return;
+  const float norm = finish.valid_norm ? fmaxf(1.f, static_cast<float>(valid)) : finish.fixed_norm;
+  finish.loss[0] = loss / norm;
+  finish.error[0] = bad == INT_MAX ? 0 : bad + 1;
+  finish.error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
 }
 
 // dx = (p - onehot(label)) * weight / normalizer, 0 at ignored positions. The
@@ -74,24 +89,10 @@ __global__ void softmax_loss_grad_kernel(int64_t count, LabelRule r, const float
   }
 }
 
-// Graph mode's end of forward (one thread), the host's arithmetic: loss = stats[0] /
-// max(1, normalizer), the normalizer being the labelled count (VALID) or `fixed_norm`;
-// a bad label leaves its position + 1 in error[0] (0: none) and its value in error[1]
-// for the solver to raise.
-__global__ void softmax_loss_finish_kernel(const float* stats, const float* labels, bool valid_norm,
-                                           float fixed_norm, float* loss, int* error) {
-  const int valid = reinterpret_cast<const int*>(stats)[1];
-  const int bad = reinterpret_cast<const int*>(stats)[2];
-  const float norm = valid_norm ? fmaxf(1.f, static_cast<float>(valid)) : fixed_norm;
-  loss[0] = stats[0] / norm;
-  error[0] = bad == INT_MAX ? 0 : bad + 1;
-  error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
-}
-
 void softmax_loss_stats(int64_t positions, const LabelRule& r, const float* prob,
-                        const float* labels, float* stats) {
-  softmax_loss_stats_kernel<<<1, kTotalThreads, 0, Context::get().stream()>>>(positions, r, prob,
-                                                                              labels, stats);
+                        const float* labels, float* stats, const Finish& finish) {
+  softmax_loss_stats_kernel<<<1, kTotalThreads, 0, Context::get().stream()>>>(
+      positions, r, prob, labels, stats, finish);
   check_launch("softmax_loss_stats");
 }
 
@@ -105,16 +106,17 @@ void SoftmaxWithLossLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top
   softmax_->forward({bottom[0]}, {&prob_});
   stats_.reshape({3});
   const gpu::LabelRule rule{channels_, inner_, has_ignore_label_, ignore_label_};
-  gpu::softmax_loss_stats(int64_t(outer_) * inner_, rule, prob_.gpu_data(), bottom[1]->gpu_data(),
-                          stats_.mutable_gpu_data());
+  // Graph mode: no read back; the kernel ends forward on the device and the solver
+  // raises a bad label after the replay.
+  gpu::Finish finish{normalization_ == caffe::LossParameter::VALID,
+                     loss_normalizer(normalization_, outer_, inner_, 0), nullptr, nullptr};
   if (graph_slots_) {
-    // Graph mode: no read back; the solver raises a bad label after the replay.
-    const bool valid_norm = normalization_ == caffe::LossParameter::VALID;
-    gpu::softmax_loss_finish_kernel<<<1, 1, 0, gpu::Context::get().stream()>>>(
-        stats_.gpu_data(), bottom[1]->gpu_data(), valid_norm,
-        loss_normalizer(normalization_, outer_, inner_, 0), top[0]->mutable_gpu_data(),
-        graph_slots_->error);
-    gpu::check_launch("softmax_loss_finish");
+    finish.loss = top[0]->mutable_gpu_data();
+    finish.error = graph_slots_->error;
+  }
+  gpu::softmax_loss_stats(int64_t(outer_) * inner_, rule, prob_.gpu_data(), bottom[1]->gpu_data(),
+                          stats_.mutable_gpu_data(), finish);
+  if (graph_slots_) {
     if (top.size() > 1)
       device::copy_on_device(top[1]->mutable_gpu_data(), prob_.gpu_data(),
                              sizeof(float) * size_t(prob_.count()));
