@@ -113,6 +113,39 @@ float* slice_sums() {
   return sums;
 }
 
+// InnerProduct's (spatial 1: a channel's values are a column, num rows apart): a block
+// of 32 channels x kColumnGroups groups of rows, each thread summing every
+// kColumnGroups-th row of its column in order (neighbouring threads on neighbouring
+// values), the groups' sums added in group order. One block a channel would leave most
+// of its threads idle on LeNet's 64 rows and pay for a 512-thread reduction.
+constexpr int kColumnGroups = 8;
+
+template <bool Relu>
+__global__ void column_bias_grad_kernel(int num, int channels, const float* dy, float* dbias,
+                                        const float* y, float slope, float* dy_out) {
+  __shared__ float part[kColumnGroups][32];
+  const int c = blockIdx.x * 32 + threadIdx.x;
+  float acc = 0.f;
+  if (c < channels) {
+#pragma unroll 4
+    for (int n = threadIdx.y; n < num; n += kColumnGroups) {
+      const int64_t i = int64_t(n) * channels + c;
+      float v = dy[i];
+      if (Relu) {
+        v *= relu_slope_at(y[i], slope);
+        dy_out[i] = v;
+      }
+      acc += v;
+    }
+  }
+  part[threadIdx.y][threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.y != 0 || c >= channels) return;
+  float sum = 0.f;
+  for (int g = 0; g < kColumnGroups; ++g) sum += part[g][threadIdx.x];
+  dbias[c] += sum;
+}
+
 // dbias[c] += the sum of partial[c][0..slices), in slice order.
 __global__ void sum_slices_kernel(int channels, int slices, const float* partial, float* dbias) {
   CORTADO_KERNEL_LOOP(c, channels) {
@@ -124,15 +157,23 @@ __global__ void sum_slices_kernel(int channels, int slices, const float* partial
 
 // The bias gradient kernel for the index type the size allows, in as many slices a
 // channel as bring the grid near kBiasGradBlocks blocks, each slice a whole number of
-// a block's unrolled rounds.
+// values a thread (of a block's unrolled rounds, where a slice has one or more).
 template <bool Relu>
 void launch_bias_grad(int num, int channels, int spatial, const float* dy, float* dbias,
                       const float* y, float slope, float* dy_out) {
   cudaStream_t stream = Context::get().stream();
+  if (spatial == 1) {
+    const dim3 block(32, kColumnGroups);
+    column_bias_grad_kernel<Relu><<<(channels + 31) / 32, block, 0, stream>>>(
+        num, channels, dy, dbias, y, slope, dy_out);
+    check_launch("column_bias_grad");
+    return;
+  }
   const int64_t per_channel = int64_t(num) * spatial, round = int64_t(kUnroll) * kTotalThreads;
-  const int64_t rounds = (per_channel + round - 1) / round;
-  const int64_t wanted = std::clamp<int64_t>(kBiasGradBlocks / channels, 1, rounds);
-  const int64_t per_slice = (rounds + wanted - 1) / wanted * round;
+  const int64_t steps = (per_channel + kTotalThreads - 1) / kTotalThreads;
+  const int64_t wanted = std::clamp<int64_t>(kBiasGradBlocks / channels, 1, steps);
+  int64_t per_slice = (steps + wanted - 1) / wanted * kTotalThreads;
+  if (per_slice > round) per_slice = (per_slice + round - 1) / round * round;
   const int slices = static_cast<int>((per_channel + per_slice - 1) / per_slice);
   float* partial = slices > 1 ? slice_sums() : nullptr;
   const dim3 grid(channels, slices);

@@ -80,6 +80,8 @@ const ConvCase kDeconvCases[] = {
 TEST_CASE("GPU Convolution matches the CPU layer: pad, stride, group, dilation, 1-d, axis",
           "[gpu][layers][conv]") {
   for (const ConvCase& k : kConvCases) check_conv("Convolution", k);
+  // 100 channels of 11532 values: the bias gradient in 2 slices of whole unrolled rounds.
+  check_conv("Convolution", {"num_output: 100 kernel_size: 1", {3, 1, 62, 62}, 1, false});
 }
 
 TEST_CASE("GPU Deconvolution matches the CPU layer: pad, stride, group, dilation, 1-d",
@@ -233,7 +235,8 @@ TEST_CASE("GPU InnerProduct matches the CPU layer: bias, transpose, axis", "[gpu
            {"num_output: 5 transpose: true", {2, 3, 2, 2}},        // W stored K x N
            {"num_output: 4 bias_term: false", {6, 5}},             // no bias
            {"num_output: 2 axis: 2 bias_term: false", {2, 3, 4}},  // leading axes kept
-           {"num_output: 3 axis: -1 transpose: true", {2, 2, 5}}}) {
+           {"num_output: 3 axis: -1 transpose: true", {2, 2, 5}},
+           {"num_output: 40", {20, 6}}}) {  // 2 blocks of bias-gradient columns
     LayerCase c;
     c.layer = std::string(
                   "name: 'fc' type: 'InnerProduct' bottom: 'x' top: 'y' "
