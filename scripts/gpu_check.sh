@@ -546,7 +546,11 @@ gpu_run() {
     # the times compared, from the first `time` run (batch 64, FP32).
     if grep -q ' timed: ' "$logs/bench_time_layers.txt" 2>/dev/null; then
       echo "LeNet convolutions, each way timed:"
-      grep -o "layer 'conv[0-9]' (Convolution): .* timed: .*" "$logs/bench_time_layers.txt" |
+      # (|| true: pipefail, and a grep that finds nothing must not end the script)
+      { grep -o "layer 'conv[0-9]' (Convolution): .* timed: .*" "$logs/bench_time_layers.txt" ||
+        true; } | head -6 | sed 's/^/  /'
+      echo "LeNet inner products (cuBLAS or the small-GEMM kernel):"
+      { grep -o "GEMM [0-9]*x[0-9]*x[0-9]*.*: cuBLAS.*" "$logs/bench_time_layers.txt" || true; } |
         head -6 | sed 's/^/  /'
     fi
     echo "logs: $logs${OUT:+ (and \$OUT)}"
