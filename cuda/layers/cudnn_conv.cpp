@@ -2,6 +2,8 @@
 #include "cuda/layers/cudnn_conv.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <iterator>
 #include <limits>
 #include <tuple>
 #include <vector>
@@ -94,12 +96,14 @@ const char* direction_name(int d) {
   return names[d];
 }
 
-ConvPolicy policy = ConvPolicy::timed;
-int forced_tile = 8;
+std::atomic<ConvPolicy> policy{ConvPolicy::timed};
+std::atomic<int> forced_tile{8};
 
 }  // namespace
 
 void set_conv_policy(ConvPolicy p, int direct_tile) {
+  CORTADO_ASSERT(std::count(std::begin(kDirectConvTiles), std::end(kDirectConvTiles),
+                            direct_tile) == 1);
   policy = p;
   forced_tile = direct_tile;
 }
@@ -214,7 +218,9 @@ std::vector<CudnnConv::Choice> CudnnConv::alternatives(Direction d, const Choice
     if (d != Direction::filter)
       for (int tile : kDirectConvTiles) direct(tile);
   }
-  if (policy == ConvPolicy::direct) direct(d == Direction::filter ? 0 : forced_tile);
+  // (the weight gradient's atomics are never taken with deterministic())
+  if (policy == ConvPolicy::direct && !(d == Direction::filter && deterministic()))
+    direct(d == Direction::filter ? 0 : forced_tile.load());
   return out;
 }
 

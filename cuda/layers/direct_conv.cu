@@ -290,8 +290,12 @@ bool direct_conv_fits(const ConvShape& s) {
   const int largest = *std::max_element(std::begin(kDirectConvTiles), std::end(kDirectConvTiles));
   const int64_t in_all = in_positions(s) * s.in_channels;
   const int64_t out_all = positions(s) * s.out_channels;
-  return s.num > 0 && int64_t(taps(s)) * largest <= kStaged && in_all < INT_MAX / 2 &&
-         out_all < INT_MAX / 2;
+  // The grids' y counts channel tiles of the smallest tile (4) in every group.
+  const int64_t out_tiles = int64_t(s.out_channels / s.group + 3) / 4 * s.group;
+  const int64_t in_tiles = int64_t(s.in_channels / s.group + 3) / 4 * s.group;
+  return s.num > 0 && positions(s) > 0 && int64_t(taps(s)) * largest <= kStaged &&
+         in_all < INT_MAX / 2 && out_all < INT_MAX / 2 && out_tiles <= 65535 &&
+         in_tiles <= 65535;
 }
 
 bool direct_conv_small(const ConvShape& s) {

@@ -30,7 +30,7 @@ struct LabelRule {
 // Graph mode's end of forward, the host's arithmetic: loss = sum / max(1, normalizer),
 // the normalizer being the labelled count (VALID) or `fixed_norm`; a bad label leaves
 // its position + 1 in error[0] (0: none) and its value in error[1] for the solver to
-// raise. Done by the stats kernel's last thread, so that it is not a launch of its own.
+// raise. Done by the stats kernel's thread 0 at its end, so that it is not a launch of its own.
 struct Finish {
   bool valid_norm;
   float fixed_norm;

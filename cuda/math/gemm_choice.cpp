@@ -66,6 +66,10 @@ void gemm_bias(Trans ta, Trans tb, int M, int N, int K, float alpha, const float
         float* scratch = static_cast<float*>(device_malloc(size_t(M) * N * sizeof(float)));
         float cublas_ms = 0, small_ms = 0;
         try {
+          // (zeroed: beta 1 reads it)
+          check(cudaMemsetAsync(scratch, 0, size_t(M) * N * sizeof(float),
+                                Context::get().stream()),
+                "cudaMemsetAsync");
           cublas_ms = time_ms([&] { by_cublas(scratch); });
           small_ms = time_ms([&] { by_small(scratch); });
         } catch (...) {
