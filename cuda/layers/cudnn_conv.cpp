@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <atomic>
 #include <iterator>
-#include <limits>
 #include <tuple>
 #include <vector>
 
@@ -107,7 +106,6 @@ void set_conv_policy(ConvPolicy p, int direct_tile) {
   policy = p;
   forced_tile = direct_tile;
 }
-ConvPolicy conv_policy() { return policy; }
 
 bool ConvShape::operator<(const ConvShape& o) const { return fields(*this) < fields(o); }
 bool ConvShape::operator==(const ConvShape& o) const { return fields(*this) == fields(o); }
@@ -363,9 +361,9 @@ void CudnnConv::run_backward_data(const Choice& c, const float* w, const float* 
   set_math(c.math);
   const float one = 1.f, zero = 0.f;
   void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
-  check(cudnnConvolutionBackwardData(ctx.cudnn(), &one, filter_desc_, w, out_desc_, out_grad, conv_desc_,
-                                     static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), ws,
-                                     c.bytes, &zero, in_desc_, in_grad),
+  check(cudnnConvolutionBackwardData(ctx.cudnn(), &one, filter_desc_, w, out_desc_, out_grad,
+                                     conv_desc_, static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo),
+                                     ws, c.bytes, &zero, in_desc_, in_grad),
         "cudnnConvolutionBackwardData");
 }
 
@@ -394,14 +392,15 @@ void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w
     if (!choose(where_, "backward-filter", found, n, deterministic(), described_tf32_,
                 workspace, &c))
       throw Error(where_, no_algorithm("backward-filter"));
-    if (!alternatives(Direction::filter, c).empty()) {
-      // Timed into a scratch gradient: the real one accumulates.
-      Blob scratch({shape_.out_channels, shape_.in_channels / shape_.group, shape_.kernel_h,
-                    shape_.kernel_w});
-      float* into = scratch.mutable_gpu_data();
-      consider(Direction::filter, &c,
-               [&](const Choice& x) { run_backward_filter(x, in, out_grad, into); });
-    }
+    // Timed into a scratch gradient, made at the first timed run: the real one
+    // accumulates.
+    std::optional<Blob> scratch;
+    consider(Direction::filter, &c, [&](const Choice& x) {
+      if (!scratch)
+        scratch.emplace(std::vector<int>{shape_.out_channels, shape_.in_channels / shape_.group,
+                                         shape_.kernel_h, shape_.kernel_w});
+      run_backward_filter(x, in, out_grad, scratch->mutable_gpu_data());
+    });
   }
   run_backward_filter(c, in, out_grad, w_grad);
 }

@@ -32,7 +32,6 @@ namespace cortado::gpu {
 // kernels with `direct_tile` channels a thread. Read when a layer first runs a shape.
 enum class ConvPolicy { timed, cudnn_only, gemm_per_image, gemm_one_product, direct };
 void set_conv_policy(ConvPolicy policy, int direct_tile = 8);
-ConvPolicy conv_policy();
 
 struct ConvShape {
   int num = 0, in_channels = 0, in_h = 0, in_w = 0;
@@ -96,7 +95,7 @@ class CudnnConv {
   void run_backward_data(const Choice& c, const float* w, const float* out_grad, float* in_grad);
   void run_backward_filter(const Choice& c, const float* in, const float* out_grad,
                            float* w_grad);
-  // The ways besides cuDNN's algorithm `c` that conv_policy() lets direction `d` take
+  // The ways besides cuDNN's algorithm `c` that the ConvPolicy lets direction `d` take
   // at this shape (none with gpu::deterministic() unless forced), each a Choice.
   std::vector<Choice> alternatives(Direction d, const Choice& c) const;
   // After cuDNN's choice *c for `d`, times it and each alternative by run(choice) and

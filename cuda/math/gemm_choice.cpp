@@ -1,16 +1,14 @@
 // gpu::gemm_bias (cuda/math/gemm.hpp): cuBLAS, or the small-GEMM kernel, chosen per
 // shape by timing.
-#include <cuda_runtime_api.h>
-
 #include <map>
 #include <mutex>
 #include <string>
 #include <tuple>
 
+#include "blob/blob.hpp"
 #include "cuda/layers/channel_bias.hpp"
 #include "cuda/math/gemm.hpp"
 #include "cuda/math/small_gemm.hpp"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/timing.hpp"
 #include "util/log.hpp"
@@ -62,21 +60,12 @@ void gemm_bias(Trans ta, Trans tb, int M, int N, int K, float alpha, const float
     } else if (policy == GemmPolicy::timed && !deterministic() && small_fits(M, N, K)) {
       auto found = small_wins.find(key);
       if (found == small_wins.end()) {
-        // Timed into scratch: C may accumulate (beta 1), and must be computed once.
-        float* scratch = static_cast<float*>(device_malloc(size_t(M) * N * sizeof(float)));
-        float cublas_ms = 0, small_ms = 0;
-        try {
-          // (zeroed: beta 1 reads it)
-          check(cudaMemsetAsync(scratch, 0, size_t(M) * N * sizeof(float),
-                                Context::get().stream()),
-                "cudaMemsetAsync");
-          cublas_ms = time_ms([&] { by_cublas(scratch); });
-          small_ms = time_ms([&] { by_small(scratch); });
-        } catch (...) {
-          cudaFree(scratch);
-          throw;
-        }
-        check(cudaFree(scratch), "cudaFree");
+        // Timed into a scratch Blob (zeroed device memory, which beta 1 reads): C may
+        // accumulate, and must be computed once.
+        Blob scratch({M, N});
+        float* into = scratch.mutable_gpu_data();
+        const float cublas_ms = time_ms([&] { by_cublas(into); });
+        const float small_ms = time_ms([&] { by_small(into); });
         found = small_wins.emplace(key, small_ms < cublas_ms).first;
         LOG_INFO("GEMM {}x{}x{}{}{}{}{}: cuBLAS{} {:.4f} ms, own small-GEMM kernel {:.4f} ms; "
                  "taking {}",
