@@ -548,10 +548,15 @@ gpu_run() {
       echo "LeNet convolutions, each way timed:"
       # (|| true: pipefail, and a grep that finds nothing must not end the script)
       { grep -o "layer 'conv[0-9]' (Convolution): .* timed: .*" "$logs/bench_time_layers.txt" ||
-        true; } | head -6 | sed 's/^/  /'
+        true; } | head -5 | sed 's/^/  /'
       echo "LeNet inner products (cuBLAS or the small-GEMM kernel):"
       { grep -o "GEMM [0-9]*x[0-9]*x[0-9]*.*: cuBLAS.*" "$logs/bench_time_layers.txt" || true; } |
         head -6 | sed 's/^/  /'
+      # The last `time` run is CaffeNet b256 with TF32: conv1's forward and weight
+      # gradient (cuDNN, or im2col + GEMM in large or L2-sized chunks).
+      echo "CaffeNet b256 conv1 with TF32, each way timed:"
+      { grep -o "layer 'conv1' (Convolution): .* timed: .*" "$logs/bench_time_layers.txt" ||
+        true; } | tail -2 | sed 's/^/  /'
     fi
     echo "logs: $logs${OUT:+ (and \$OUT)}"
     if [ "$failed" = 0 ]; then echo "RESULT: all steps passed"; else echo "RESULT: FAILED"; fi

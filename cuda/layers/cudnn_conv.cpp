@@ -186,7 +186,7 @@ std::vector<CudnnConv::Choice> CudnnConv::alternatives(Direction d, const Choice
     return out;
   const size_t limit = Context::get().workspace_limit();
   auto gemm = [&](GemmConv use) {
-    if (const int chunk = gemm_conv_chunk(shape_, use, limit)) {
+    for (const int chunk : gemm_conv_chunks(shape_, use, limit, Context::get().l2_bytes())) {
       Choice a = c;
       a.path = Path::gemm;
       a.use = use;

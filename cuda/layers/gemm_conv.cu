@@ -100,6 +100,15 @@ int gemm_conv_chunk(const ConvShape& s, GemmConv use, size_t limit) {
   return (s.num + chunks - 1) / chunks;
 }
 
+std::vector<int> gemm_conv_chunks(const ConvShape& s, GemmConv use, size_t limit, size_t l2_bytes) {
+  std::vector<int> chunks;
+  for (const size_t bytes : {limit, std::min(limit, l2_bytes / 2)}) {
+    const int chunk = gemm_conv_chunk(s, use, bytes);
+    if (chunk > 0 && (chunks.empty() || chunk != chunks.back())) chunks.push_back(chunk);
+  }
+  return chunks;
+}
+
 void gemm_conv_forward(const ConvShape& s, int chunk, const float* in, const float* w,
                        float* out, void* ws) {
   const int M = s.out_channels, K = static_cast<int>(col_rows(s)), P = static_cast<int>(col_cols(s));

@@ -5,6 +5,7 @@
 // kernel is large (AlexNet's conv1: 3 channels, 11x11, stride 4), a plain GEMM is not.
 // Forward and the weight gradient, one group; device pointers, the context's stream.
 #include <cstddef>
+#include <vector>
 
 namespace cortado::gpu {
 
@@ -24,6 +25,13 @@ long long gemm_conv_chunks_run();
 // and the workspace that needs.
 int gemm_conv_chunk(const ConvShape& s, GemmConv use, size_t limit);
 size_t gemm_conv_workspace(const ConvShape& s, GemmConv use, int chunk);
+
+// The chunk sizes worth timing, largest first: the most images `limit` allows, then,
+// where that is another size, as many as keep the workspace within half of an L2
+// cache of `l2_bytes`, whose columns are then written and read back in the cache
+// rather than in device memory (AlexNet's conv1 has 562 MB of columns in a chunk of
+// 128 images) at the price of more, smaller launches. Empty: not even one image fits.
+std::vector<int> gemm_conv_chunks(const ConvShape& s, GemmConv use, size_t limit, size_t l2_bytes);
 
 // out = conv(in, w), `chunk` images at a time, ws of gemm_conv_workspace bytes.
 void gemm_conv_forward(const ConvShape& s, int chunk, const float* in, const float* w,

@@ -39,6 +39,9 @@ Context::Context(int device) : device_(device) {
   cudaStream_t s = nullptr;
   check(cudaStreamCreateWithFlags(&s, cudaStreamDefault), "cudaStreamCreate");
   stream_ = s;
+  int l2 = 0;
+  check(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device), "reading the L2 cache size");
+  l2_bytes_ = static_cast<size_t>(l2);
 }
 
 Context& Context::get() {

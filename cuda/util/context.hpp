@@ -33,6 +33,9 @@ class Context {
   void* workspace(size_t bytes);
   void set_workspace_limit(size_t bytes);
   size_t workspace_limit() const { return workspace_limit_; }
+  // The device's L2 cache in bytes (scratch that fits in it is rewritten there, not
+  // in device memory: the chunked convolutions try a chunk that fits).
+  size_t l2_bytes() const { return l2_bytes_; }
 
  private:
   explicit Context(int device);
@@ -46,6 +49,7 @@ class Context {
   void* workspace_ = nullptr;
   size_t workspace_size_ = 0;
   size_t workspace_limit_ = size_t{1} << 30;
+  size_t l2_bytes_ = 0;
   std::mutex mutex_;  // handles and workspace are created lazily from any thread
 };
 

@@ -3,6 +3,7 @@
 // gradient-checked on the device (test/gpu/layer_parity.hpp). The cases mirror
 // test/layers/vision_*.cpp: pad, stride, group, dilation, 1-d, axis, ceil rule.
 #include <string>
+#include <vector>
 
 #include "gpu_test_util.hpp"
 #include "layer_parity.hpp"
@@ -145,6 +146,23 @@ TEST_CASE("GPU Convolution by im2col + GEMM matches the CPU layer, in chunks of 
   for (gpu::GemmConv use : {gpu::GemmConv::forward, gpu::GemmConv::filter_per_image,
                             gpu::GemmConv::filter_one_product})
     CHECK(gpu::gemm_conv_chunk(shape, use, 1000) == 1);
+  // The chunks timed: the largest, then one within half the L2 cache where that differs.
+  using Chunks = std::vector<int>;
+  const auto fwd = gpu::GemmConv::forward;
+  CHECK(gpu::gemm_conv_chunks(shape, fwd, size_t{1} << 30, 2000) == Chunks{2, 1});
+  CHECK(gpu::gemm_conv_chunks(shape, fwd, size_t{1} << 30, size_t{1} << 20) == Chunks{2});
+  CHECK(gpu::gemm_conv_chunks(shape, fwd, 1000, 2000) == Chunks{1});
+  CHECK(gpu::gemm_conv_chunks(shape, fwd, 100, 2000).empty());
+  // AlexNet's conv1 at batch 256 (4.4 MB of columns an image), 1 GiB of workspace and
+  // an H100's 50 MB of L2: two chunks of 128, or chunks of 5 (52 of them).
+  gpu::ConvShape conv1 = shape;
+  conv1.num = 256;
+  conv1.in_h = conv1.in_w = 227;
+  conv1.out_channels = 96;
+  conv1.out_h = conv1.out_w = 55;
+  conv1.kernel_h = conv1.kernel_w = 11;
+  conv1.stride_h = conv1.stride_w = 4;
+  CHECK(gpu::gemm_conv_chunks(conv1, fwd, size_t{1} << 30, 50u << 20) == Chunks{128, 5});
   for (auto policy : {gpu::ConvPolicy::gemm_per_image, gpu::ConvPolicy::gemm_one_product}) {
     INFO("weight gradient " << (policy == gpu::ConvPolicy::gemm_per_image ? "per image"
                                                                           : "as one product"));

@@ -270,6 +270,9 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) 
     case cudaDevAttrMultiProcessorCount:
       *value = 4;
       return cudaSuccess;
+    case cudaDevAttrL2CacheSize:  // small, so that tests meet the L2-sized chunks
+      *value = 256 * 1024;
+      return cudaSuccess;
   }
   return fail(cudaErrorInvalidValue);
 }

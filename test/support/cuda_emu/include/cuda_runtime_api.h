@@ -57,7 +57,11 @@ enum cudaComputeMode {
   cudaComputeModeExclusiveProcess = 3
 };
 
-enum cudaDeviceAttr { cudaDevAttrComputeMode = 20, cudaDevAttrMultiProcessorCount = 16 };
+enum cudaDeviceAttr {
+  cudaDevAttrComputeMode = 20,
+  cudaDevAttrMultiProcessorCount = 16,
+  cudaDevAttrL2CacheSize = 38
+};
 
 #define cudaStreamDefault 0x00
 #define cudaStreamNonBlocking 0x01
