@@ -303,9 +303,9 @@ void CudnnConv::run_forward(const Choice& c, const float* in, const float* w, fl
   if (c.path == Path::direct)
     return direct_conv_forward(shape_, c.tile, in, w, out, bias, relu_slope);
   if (c.path == Path::gemm)
-    gemm_conv_forward(shape_, c.chunk, in, w, out, Context::get().workspace(c.bytes));
-  else
-    run_cudnn_forward(c, in, w, out);
+    return gemm_conv_forward(shape_, c.chunk, in, w, out, Context::get().workspace(c.bytes), bias,
+                             relu_slope);
+  run_cudnn_forward(c, in, w, out);
   if (bias || relu_slope)
     add_channel_bias(shape_.num, shape_.out_channels, shape_.out_h * shape_.out_w, bias, out,
                      relu_slope);

@@ -1,12 +1,12 @@
 #ifdef CORTADO_WITH_CUDNN
-#include "cuda/layers/gemm_conv.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstdint>
 
+#include "cuda/layers/channel_bias.hpp"
 #include "cuda/layers/cudnn_conv.hpp"
+#include "cuda/layers/gemm_conv.hpp"
 #include "cuda/math/gemm.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
@@ -109,8 +109,8 @@ std::vector<int> gemm_conv_chunks(const ConvShape& s, GemmConv use, size_t limit
   return chunks;
 }
 
-void gemm_conv_forward(const ConvShape& s, int chunk, const float* in, const float* w,
-                       float* out, void* ws) {
+void gemm_conv_forward(const ConvShape& s, int chunk, const float* in, const float* w, float* out,
+                       void* ws, const float* bias, std::optional<float> relu_slope) {
   const int M = s.out_channels, K = static_cast<int>(col_rows(s)), P = static_cast<int>(col_cols(s));
   float* col = static_cast<float*>(ws);
   const int64_t in_image = int64_t(s.in_channels) * s.in_h * s.in_w, out_image = int64_t(M) * P;
@@ -121,6 +121,7 @@ void gemm_conv_forward(const ConvShape& s, int chunk, const float* in, const flo
     // out_n (M x P) = W (M x K) col_n (K x P), W shared by the batch
     gemm_batched(Trans::no, Trans::no, M, P, K, 1.f, w, K, 0, col, P, int64_t(K) * P, 0.f,
                  out + n0 * out_image, P, out_image, images);
+    if (bias || relu_slope) add_channel_bias(images, M, P, bias, out + n0 * out_image, relu_slope);
   }
 }
 

@@ -5,6 +5,7 @@
 // kernel is large (AlexNet's conv1: 3 channels, 11x11, stride 4), a plain GEMM is not.
 // Forward and the weight gradient, one group; device pointers, the context's stream.
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 namespace cortado::gpu {
@@ -33,9 +34,12 @@ size_t gemm_conv_workspace(const ConvShape& s, GemmConv use, int chunk);
 // 128 images) at the price of more, smaller launches. Empty: not even one image fits.
 std::vector<int> gemm_conv_chunks(const ConvShape& s, GemmConv use, size_t limit, size_t l2_bytes);
 
-// out = conv(in, w), `chunk` images at a time, ws of gemm_conv_workspace bytes.
-void gemm_conv_forward(const ConvShape& s, int chunk, const float* in, const float* w,
-                       float* out, void* ws);
+// out = conv(in, w), `chunk` images at a time, ws of gemm_conv_workspace bytes; then
+// add_channel_bias (bias nullptr: none; relu_slope: the fused ReLU) on each chunk's
+// output as soon as its product is done, while it may still be in the L2 cache.
+void gemm_conv_forward(const ConvShape& s, int chunk, const float* in, const float* w, float* out,
+                       void* ws, const float* bias = nullptr,
+                       std::optional<float> relu_slope = std::nullopt);
 // w_grad += the weight gradient from in and out_grad, by `use` (a weight-gradient one);
 // the same on every run.
 void gemm_conv_backward_filter(const ConvShape& s, GemmConv use, int chunk, const float* in,

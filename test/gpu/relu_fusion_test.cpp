@@ -13,6 +13,7 @@
 #include "gpu_test_util.hpp"
 #ifdef CORTADO_WITH_CUDNN
 #include "cuda/layers/cudnn_conv.hpp"
+#include "cuda/layers/gemm_conv.hpp"
 #include "cuda/math/gemm.hpp"
 #endif
 #include "layers/relu.hpp"
@@ -71,17 +72,24 @@ TEST_CASE("GPU: in-place ReLUs fused into Convolution and InnerProduct compute t
   SKIP_WITHOUT_GPU();
 #ifdef CORTADO_WITH_CUDNN
   // Also with the convolutions on the direct kernels and the inner products on the
-  // small-GEMM kernel, which add the bias and the fused ReLU as they store.
+  // small-GEMM kernel, which add the bias and the fused ReLU as they store, and with
+  // the convolutions on im2col + GEMM, which add them after each chunk's product.
   struct Restore {
     ~Restore() {
       gpu::set_conv_policy(gpu::ConvPolicy::timed);
       gpu::set_gemm_policy(gpu::GemmPolicy::timed);
     }
   } restore;
-  const bool own = GENERATE(false, true);
-  INFO((own ? "direct convolution and small-GEMM kernels" : "ways chosen by timing"));
-  gpu::set_conv_policy(own ? gpu::ConvPolicy::direct : gpu::ConvPolicy::timed);
+  const int way = GENERATE(0, 1, 2);
+  const bool own = way == 1;
+  INFO((own        ? "direct convolution and small-GEMM kernels"
+        : way == 2 ? "convolutions by im2col + GEMM"
+                   : "ways chosen by timing"));
+  gpu::set_conv_policy(own        ? gpu::ConvPolicy::direct
+                       : way == 2 ? gpu::ConvPolicy::gemm_per_image
+                                  : gpu::ConvPolicy::timed);
   gpu::set_gemm_policy(own ? gpu::GemmPolicy::small : gpu::GemmPolicy::timed);
+  const long long chunks = gpu::gemm_conv_chunks_run();
 #endif
   caffe::NetParameter param;
   parse_text_proto(kNet, "fusion net", param);
@@ -99,6 +107,9 @@ TEST_CASE("GPU: in-place ReLUs fused into Convolution and InnerProduct compute t
     if (static_cast<ReLULayer*>(l)->fused_into_previous_gpu()) fused.push_back(l->name());
   CHECK(fused == std::vector<std::string>{"relu1", "relu2", "relu3"});
   const Result gpu = run(net);
+#ifdef CORTADO_WITH_CUDNN
+  if (way == 2) CHECK(gpu::gemm_conv_chunks_run() > chunks);
+#endif
 
   CHECK(std::fabs(gpu.loss - cpu.loss) <= 1e-5f * std::fabs(cpu.loss));
   REQUIRE(gpu.grads.size() == cpu.grads.size());
