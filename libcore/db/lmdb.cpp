@@ -3,7 +3,9 @@
 #include <lmdb.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "util/error.hpp"
 
@@ -24,6 +26,21 @@ MDB_val val(std::string_view s) {
   throw Error(path, doing + ": " + mdb_strerror(rc));
 }
 
+// The file must hold every page the meta page counts: LMDB maps the file, and a
+// read past its end (a copy cut short) would end the process by SIGBUS.
+void check_whole(const std::string& path, MDB_env* env) {
+  MDB_envinfo info{};
+  MDB_stat st{};
+  std::error_code ec;
+  const auto bytes = fs::file_size(fs::path(path) / "data.mdb", ec);
+  if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &st) != 0 || ec) return;
+  const auto needed = (static_cast<uintmax_t>(info.me_last_pgno) + 1) * st.ms_psize;
+  if (bytes >= needed) return;
+  mdb_env_close(env);
+  throw Error(path, "not a whole LMDB database: data.mdb has " + std::to_string(bytes) +
+                        " bytes, its pages need " + std::to_string(needed) + " (truncated copy?)");
+}
+
 // Opens `path` read-only. Without a lock file we open without locking rather than
 // create one: reading a database never changes its folder (read-only copies,
 // databases in a source tree), and our databases are never written after they are built.
@@ -38,7 +55,10 @@ MDB_env* open_read_env(const std::string& path) {
     int rc = mdb_env_create(&env);
     if (rc != 0) fail(path, "cannot open LMDB", rc);
     rc = mdb_env_open(env, path.c_str(), MDB_RDONLY | MDB_NOTLS | extra, 0664);
-    if (rc == 0) return env;
+    if (rc == 0) {
+      check_whole(path, env);
+      return env;
+    }
     mdb_env_close(env);
     // A lock file we may not write (read-only folder or file): retry without it.
     if ((rc == EACCES || rc == EROFS) && extra == 0) continue;

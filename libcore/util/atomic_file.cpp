@@ -1,12 +1,16 @@
 #include "util/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <random>
 #include <sstream>
 
@@ -28,40 +32,132 @@ std::string temp_name_beside(const std::string& path) {
 
 std::string errno_text() { return std::strerror(errno); }
 
-}  // namespace
+// The temporaries being written, for the signal handler: a slot holds up to three
+// paths (a file; or an LMDB folder's two files, then the folder), each unlinked and
+// then rmdir'ed, calls that are safe in a handler (a path that is not there, or not
+// of that kind, just fails). A path too long for a slot is not registered.
+constexpr int kSlots = 8, kSlotPaths = 3, kPathBytes = 4096;
+struct PendingSlot {
+  std::atomic<bool> claimed{false};
+  std::atomic<int> count{0};  // paths valid in `path`, published after they are written
+  char path[kSlotPaths][kPathBytes];
+};
+PendingSlot pending[kSlots];
 
-void write_file_atomic(const std::string& path, std::string_view bytes) {
-  const std::string tmp = temp_name_beside(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(path, "cannot write: " + errno_text());
+extern "C" void remove_pending_and_die(int sig) {
+  for (PendingSlot& s : pending) {
+    const int n = s.count.load(std::memory_order_acquire);
+    for (int i = 0; i < n; ++i) ::unlink(s.path[i]);
+    for (int i = 0; i < n; ++i) ::rmdir(s.path[i]);
+  }
+  static const char kNote[] = "interrupted: unfinished output removed\n";
+  ssize_t ignored = ::write(STDERR_FILENO, kNote, sizeof kNote - 1);
+  (void)ignored;
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);  // the default action: the process ends by the signal, as it would have
+}
+
+// Where a signal has its default action now (not ignored, as under nohup, and not
+// taken by the tool, as train takes SIGINT and SIGHUP while it trains), the handler
+// above. Asked at every registration, since a tool's handlers come and go.
+void install_signal_cleanup() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;
+    struct sigaction sa {};
+    sa.sa_handler = remove_pending_and_die;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);
+  }
+}
+
+// Registers `paths` for removal on a signal; the slot, or -1 (all taken, or too long).
+int add_pending(std::initializer_list<std::string> paths) {
+  install_signal_cleanup();
+  for (const std::string& p : paths)
+    if (p.size() >= kPathBytes) return -1;
+  for (int i = 0; i < kSlots; ++i) {
+    bool expected = false;
+    if (!pending[i].claimed.compare_exchange_strong(expected, true)) continue;
+    int n = 0;
+    for (const std::string& p : paths) std::memcpy(pending[i].path[n++], p.c_str(), p.size() + 1);
+    pending[i].count.store(n, std::memory_order_release);
+    return i;
+  }
+  return -1;
+}
+
+void drop_pending(int slot) {
+  if (slot < 0) return;
+  pending[slot].count.store(0, std::memory_order_release);
+  pending[slot].claimed.store(false, std::memory_order_release);
+}
+
+// Writes all of `bytes` to fd; false with errno set on failure.
+bool write_all(int fd, std::string_view bytes) {
   const char* p = bytes.data();
   size_t left = bytes.size();
   while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
+    const ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      std::string why = errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error(path, "write failed: " + why);
+      return false;
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    std::string why = errno_text();
-    ::unlink(tmp.c_str());
+  return true;
+}
+
+// A device or pipe: no temporary and no rename (which would replace it by a file).
+void write_special(const std::string& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(path, "cannot write: " + errno_text());
+  if (!write_all(fd, bytes)) {
+    const std::string why = errno_text();
+    ::close(fd);
     throw Error(path, "write failed: " + why);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    throw Error(path, "cannot rename into place: " + why);
+  if (::close(fd) != 0) throw Error(path, "write failed: " + errno_text());
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, std::string_view bytes) {
+  if (path.empty()) throw Error("the output path is empty");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) throw Error(path, "is a folder, expected a file");
+    if (!S_ISREG(st.st_mode)) return write_special(path, bytes);
   }
+  const std::string tmp = temp_name_beside(path);
+  const int slot = add_pending({tmp});
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const std::string why = errno_text();
+    drop_pending(slot);
+    throw Error(path, "cannot write: " + why);
+  }
+  auto fail = [&](const char* what) {
+    const std::string why = errno_text();
+    ::unlink(tmp.c_str());
+    drop_pending(slot);
+    throw Error(path, what + why);
+  };
+  if (!write_all(fd, bytes)) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    fail("write failed: ");
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) fail("write failed: ");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename into place: ");
+  drop_pending(slot);
 }
 
 AtomicDir::AtomicDir(const std::string& final_path, bool overwrite)
     : final_(final_path), overwrite_(overwrite) {
+  if (final_.empty()) throw Error("the output path is empty");
   std::error_code ec;
   if (fs::exists(final_, ec) && !overwrite_)
     throw Error(final_, "already exists (use --force to overwrite)");
@@ -69,7 +165,12 @@ AtomicDir::AtomicDir(const std::string& final_path, bool overwrite)
   if (!parent.empty() && !fs::is_directory(parent, ec))
     throw Error(final_, "parent folder does not exist");
   temp_ = temp_name_beside(final_);
-  if (!fs::create_directory(temp_, ec)) throw Error(final_, "cannot create: " + ec.message());
+  // (an LMDB folder: its two files, then itself)
+  pending_ = add_pending({temp_ + "/data.mdb", temp_ + "/lock.mdb", temp_});
+  if (!fs::create_directory(temp_, ec)) {
+    drop_pending(pending_);
+    throw Error(final_, "cannot create: " + ec.message());
+  }
 }
 
 AtomicDir::~AtomicDir() {
@@ -77,6 +178,7 @@ AtomicDir::~AtomicDir() {
     std::error_code ec;
     fs::remove_all(temp_, ec);
   }
+  drop_pending(pending_);
 }
 
 void AtomicDir::commit() {
@@ -89,6 +191,8 @@ void AtomicDir::commit() {
   fs::rename(temp_, final_, ec);
   if (ec) throw Error(final_, "cannot rename into place: " + ec.message());
   committed_ = true;
+  drop_pending(pending_);
+  pending_ = -1;
 }
 
 std::string read_file(const std::string& path) {

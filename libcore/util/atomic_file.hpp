@@ -1,7 +1,10 @@
 #pragma once
 // The one way Cortado writes a file: into a temporary name beside the target,
 // flushed to disk, then renamed over it. A crash or a kill leaves either the old
-// file or the new one, never half of one.
+// file or the new one, never half of one. A SIGINT, SIGTERM or SIGHUP that ends the
+// process (one no handler of the tool's takes) also removes the temporaries being
+// written. A target that is a device or a pipe (/dev/null, /dev/stdout) is written
+// straight to: there is no file to replace.
 #include <string>
 #include <string_view>
 
@@ -23,6 +26,7 @@ class AtomicDir {
  private:
   std::string final_, temp_;
   bool overwrite_, committed_ = false;
+  int pending_ = -1;  // its slot among the temporaries removed on a signal
 };
 
 // Reads a whole file; a missing or unreadable file is an Error naming it.

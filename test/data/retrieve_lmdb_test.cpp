@@ -129,6 +129,15 @@ TEST_CASE("retrieve_lmdb bad inputs are one-line errors", "[data][retrieve_lmdb]
     args = dir + "/damaged";
     expect = "damaged";
   }
+  SECTION("a data.mdb cut short (LMDB maps it: a read past its end was a SIGBUS)") {
+    const std::string db = dir + "/short";
+    fs::create_directories(db);
+    const std::string whole = testdata("lmdb/fashion_mnist_test200_lmdb/data.mdb");
+    fs::copy_file(whole, db + "/data.mdb");
+    fs::resize_file(db + "/data.mdb", 8192);
+    args = "--summary " + db;
+    expect = "not a whole LMDB database: data.mdb has 8192 bytes";
+  }
   SECTION("a corrupted Datum") {
     fs::create_directories(dir + "/bad");
     write_db(dir + "/bad", {{"00000000_a.png", "\x08\x03\x22\xff\xff garbage"}});

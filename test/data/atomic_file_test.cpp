@@ -1,0 +1,96 @@
+// util/atomic_file: what a failed or interrupted write leaves on disk, and targets
+// that are not regular files.
+#include "util/atomic_file.hpp"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "util/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace cortado::test {
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("cortado_atomic_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+int entries(const fs::path& dir) {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("write_file_atomic writes devices and pipes straight, and refuses folders and ''",
+          "[data][atomic_file]") {
+  const fs::path dir = fresh_dir("special");
+  // A FIFO stands for /dev/null and the like: the rename of a temporary would replace
+  // it by a regular file.
+  const fs::path fifo = dir / "pipe";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string got;
+  const pid_t reader = ::fork();
+  REQUIRE(reader >= 0);
+  if (reader == 0) {
+    std::ifstream in(fifo);
+    std::string line;
+    std::getline(in, line);
+    ::_exit(line == "through the pipe" ? 0 : 1);
+  }
+  write_file_atomic(fifo.string(), "through the pipe\n");
+  int status = 0;
+  REQUIRE(::waitpid(reader, &status, 0) == reader);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  struct stat st {};
+  REQUIRE(::stat(fifo.c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  CHECK(entries(dir) == 1);
+
+  CHECK_THROWS_WITH(write_file_atomic(dir.string(), "x"),
+                    Catch::Contains("is a folder, expected a file"));
+  CHECK_THROWS_WITH(write_file_atomic("", "x"), Catch::Contains("the output path is empty"));
+  CHECK_THROWS_WITH(AtomicDir("", false), Catch::Contains("the output path is empty"));
+  CHECK(entries(dir) == 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("A SIGTERM or SIGINT while an LMDB folder is written removes its temporary",
+          "[data][atomic_file]") {
+  const int sig = GENERATE(SIGTERM, SIGINT);
+  INFO("signal " << sig);
+  const fs::path dir = fresh_dir("signal");
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // The default action, as in a tool (Catch2 or a parent shell may have set others).
+    ::signal(sig, SIG_DFL);
+    AtomicDir out((dir / "db").string(), false);
+    std::ofstream(out.temp_path() + "/data.mdb") << "half of a database";
+    std::ofstream(out.temp_path() + "/lock.mdb") << "lock";
+    ::raise(sig);
+    ::_exit(3);  // not reached: the signal ends the process
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == sig);
+  CHECK(entries(dir) == 0);
+  fs::remove_all(dir);
+}
+
+}  // namespace cortado::test
