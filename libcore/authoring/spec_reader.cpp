@@ -184,7 +184,19 @@ class Reader {
     return left;
   }
 
+  // Every nesting (parentheses, brackets, calls, signs, powers) passes through here:
+  // too deep is an error rather than a stack overflow (Python stops near 200 too).
+  static constexpr int kMaxNesting = 200;
+  struct Nesting {
+    explicit Nesting(Reader& r) : r(r) {
+      if (++r.depth_ > kMaxNesting) r.fail(r.peek(), "expression nested more than 200 deep");
+    }
+    ~Nesting() { --r.depth_; }
+    Reader& r;
+  };
+
   Eval unary() {
+    const Nesting nesting(*this);
     if (is_op(peek(), "-") || is_op(peek(), "+")) {
       Token op = next();
       Eval operand = unary();
@@ -487,6 +499,7 @@ class Reader {
 
   std::vector<Token> toks_;
   size_t i_ = 0;
+  int depth_ = 0;  // unary() calls open (Nesting)
   const std::string& file_;
   NetBuilder& net_;
   std::map<std::string, Eval> vars_;

@@ -91,6 +91,15 @@ TEST_CASE("netgen spec reports bad values, a redefined top and an empty spec", "
   contains(spec_error("twice.spec", std::string(kInput) + "data = Input(shape=dict(dim=[1]))\n"),
            "twice.spec:2:1: 'data' is already defined");
   contains(spec_error("empty.spec", "# nothing here\nbatch = 64\n"), "empty.spec: defines no layers");
+  // Deep nesting: an error at the 201st level, not a stack overflow.
+  contains(spec_error("parens.spec",
+                      "x = " + std::string(5000, '(') + "1" + std::string(5000, ')') + "\n"),
+           "parens.spec:1:205: expression nested more than 200 deep");
+  contains(spec_error("signs.spec", "x = " + std::string(10000, '-') + "1\n"),
+           "signs.spec:1:205: expression nested more than 200 deep");
+  contains(spec_error("lists.spec",
+                      "x = " + std::string(3000, '[') + "1" + std::string(3000, ']') + "\n"),
+           "nested more than 200 deep");
 }
 
 TEST_CASE("tools report an unwritable output path", "[authoring][errors]") {
