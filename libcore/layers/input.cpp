@@ -11,7 +11,9 @@ void InputLayer::layer_setup(const BlobVec& /*bottom*/, const BlobVec& top) {
     throw Error(where(), "input_param has " + std::to_string(num_shape) + " shapes for " +
                              std::to_string(num_top) +
                              " tops; give one shape, one per top, or none");
-  if (num_shape == 0) return;
+  // (Caffe lets pycaffe shape such tops later; no tool of ours could feed them)
+  if (num_shape == 0)
+    throw Error(where(), "input_param gives its tops no shape; add shape { dim: ... }");
   for (int i = 0; i < num_top; ++i)
     top[i]->reshape(param_.input_param().shape(num_shape == 1 ? 0 : i));
 }

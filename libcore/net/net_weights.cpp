@@ -78,6 +78,10 @@ void Net::copy_trained_layers_from(const std::string& caffemodel) {
     throw Error(caffemodel, "HDF5 weights are not supported; use a binary .caffemodel");
   caffe::NetParameter param;
   read_net_param_binary(caffemodel, &param);
+  // An empty file, or another binary protobuf (a mean file), parses as a net of no
+  // layers: copying nothing from it would go on silently with the fillers' weights.
+  if (param.layer_size() == 0)
+    throw Error(caffemodel, "holds no layers: not a .caffemodel (empty, or another kind of file)");
   copy_trained_layers_from(param);
 }
 

@@ -1,6 +1,7 @@
 // Building nets: the Model Zoo families with the shapes Caffe gives, state rules,
 // splits, and the one-line errors for bad nets.
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "caffe.pb.h"
 #include "net/net.hpp"
@@ -223,6 +224,18 @@ TEST_CASE("bad weights: a blob of the wrong shape names the layer and both shape
   }
 }
 
+TEST_CASE("bad weights: an empty file or a mean file is not taken for weights",
+          "[engine][net][bad]") {
+  auto net = load("bad/lenet_wrong_conv1.prototxt");
+  const std::string empty = test::temp_dir("empty_weights") + "/empty.caffemodel";
+  std::ofstream{empty};
+  for (const std::string& file : {empty, test::testdata("mean/mean.binaryproto")}) {
+    INFO(file);
+    CHECK_THROWS_WITH(net->copy_trained_layers_from(file),
+                      Catch::Contains(file) && Catch::Contains("holds no layers"));
+  }
+}
+
 TEST_CASE("bad net: a layer setup error names the layer", "[engine][net][bad]") {
   caffe::NetParameter p;
   parse_text_proto(R"(
@@ -239,4 +252,9 @@ TEST_CASE("bad net: a layer setup error names the layer", "[engine][net][bad]") 
   )", "net", q);
   CHECK_THROWS_WITH(Net(q, caffe::TEST), Catch::Contains("layer 'ip'") &&
                                              Catch::Contains("3 param specs"));
+  // An Input without a shape: no tool could feed its top (was an internal error).
+  caffe::NetParameter r;
+  parse_text_proto(R"(layer { name: "data" type: "Input" top: "data" })", "net", r);
+  CHECK_THROWS_WITH(Net(r, caffe::TEST),
+                    Catch::Contains("layer 'data'") && Catch::Contains("gives its tops no shape"));
 }
