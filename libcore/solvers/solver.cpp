@@ -54,9 +54,10 @@ void Solver::check_snapshot_folder() const {
   if (param_.snapshot() <= 0 && !param_.snapshot_after_train()) return;
   const fs::path folder = fs::path(param_.snapshot_prefix()).parent_path();
   const std::string dir = folder.empty() ? "." : folder.string();
-  if (::access(dir.c_str(), W_OK) != 0)
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
     throw Error(where_, "cannot write snapshots with snapshot_prefix '" + param_.snapshot_prefix() +
-                            "': folder '" + dir + "' is missing or not writable");
+                            "': folder '" + dir + "' is missing, not a folder or not writable");
 }
 
 void Solver::init_train_net() {

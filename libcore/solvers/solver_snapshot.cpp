@@ -92,6 +92,10 @@ void Solver::restore(const std::string& path, const std::string& weights) {
                             shape_string(proto_shape(state.history(static_cast<int>(i)))) +
                             ", the net's parameter has " + history[i]->shape_string() +
                             " (is it a snapshot of another net?)");
+  if (state.iter() < 0 || state.current_step() < 0)
+    throw Error(path, "iter " + std::to_string(state.iter()) + " and current_step " +
+                          std::to_string(state.current_step()) +
+                          " must not be negative (a damaged solverstate?)");
   if (!weights.empty()) {
     load_weights(weights);
   } else if (state.has_learned_net()) {

@@ -1,6 +1,8 @@
 // Bad solver inputs: each a one-line error on stderr ("train: error: ...") and exit 1.
 #include <catch2/catch.hpp>
+#include <fstream>
 
+#include "caffe.pb.h"
 #include "support/tool_runner.hpp"
 #include "workdir.hpp"
 
@@ -96,4 +98,30 @@ TEST_CASE("train refuses a snapshot prefix it cannot write before training", "[t
   auto r = run_tool("train", "--solver s.prototxt");
   CHECK_THAT(one_line_error(r, "train"), Catch::Contains("no_such_folder"));
   CHECK(r.err.find("Iteration 0") == std::string::npos);
+  // A "folder" that is a file
+  dir.write("afile", "not a folder");
+  solver.replace(solver.find("no_such_folder/lenet"), 20, "afile/lenet");
+  dir.write("s.prototxt", solver);
+  r = run_tool("train", "--solver s.prototxt");
+  CHECK_THAT(one_line_error(r, "train"), Catch::Contains("folder 'afile' is missing"));
+  CHECK(r.err.find("Iteration 0") == std::string::npos);
+}
+
+TEST_CASE("resume refuses a solverstate with a negative iteration", "[training][errors]") {
+  Workdir dir("err_negative_iter");
+  dir.write("s.prototxt", lenet_solver(1, 1));
+  REQUIRE(run_tool("train", "--solver s.prototxt").exit_code == 0);
+  caffe::SolverState state;
+  {
+    std::ifstream in(dir.path() + "/lenet_iter_1.solverstate", std::ios::binary);
+    REQUIRE(state.ParseFromIstream(&in));
+  }
+  state.set_iter(-5);
+  {
+    std::ofstream out(dir.path() + "/bad.solverstate", std::ios::binary);
+    REQUIRE(state.SerializeToOstream(&out));
+  }
+  CHECK_THAT(one_line_error(run_tool("resume", "--solver s.prototxt --snapshot bad.solverstate"),
+                            "resume"),
+             Catch::Contains("bad.solverstate") && Catch::Contains("iter -5"));
 }
