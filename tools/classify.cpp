@@ -111,7 +111,8 @@ int run(const Flags& f) {
   if (f.channel_swap.empty() && color_net && !f.gray) prep.channel_swap = {2, 1, 0};
   cortado::Classifier classifier(*net, prep);
   const std::vector<std::string> labels =
-      f.labels.empty() ? std::vector<std::string>{} : cortado::read_labels(f.labels);
+      f.labels.empty() ? std::vector<std::string>{}
+                       : cortado::read_labels(f.labels, classifier.classes());
   for (const std::string& image : f.images) {
     const auto top = cortado::top_k(classifier.scores(image), f.top_k);
     if (f.json)

@@ -65,7 +65,9 @@ void Classifier::load_mean(const ImagePrep& prep) {
     per_channel = prep.mean_values;
     if (per_channel.size() == 1) per_channel.assign(channels_, per_channel[0]);
     if (static_cast<int>(per_channel.size()) != channels_)
-      throw Error("--mean-value", "needs 1 or " + std::to_string(channels_) + " values, got " +
+      throw Error("--mean-value", "needs 1 or " + std::to_string(channels_) +
+                                      " values (one a "
+                                      "channel), got " +
                                       std::to_string(prep.mean_values.size()));
   } else {
     return;
@@ -109,6 +111,8 @@ std::vector<float> Classifier::scores(const std::string& image_path) {
   return std::vector<float>(out.data(), out.data() + out.count());
 }
 
+int Classifier::classes() const { return net_.output_blobs()[0]->count(); }
+
 std::vector<Prediction> top_k(const std::vector<float>& scores, int k) {
   std::vector<Prediction> all(scores.size());
   for (size_t i = 0; i < scores.size(); ++i) all[i] = {static_cast<int>(i), scores[i]};
@@ -118,7 +122,7 @@ std::vector<Prediction> top_k(const std::vector<float>& scores, int k) {
   return all;
 }
 
-std::vector<std::string> read_labels(const std::string& path) {
+std::vector<std::string> read_labels(const std::string& path, int classes) {
   std::istringstream in(read_file(path));
   std::vector<std::string> labels;
   std::string line;
@@ -127,6 +131,9 @@ std::vector<std::string> read_labels(const std::string& path) {
     labels.push_back(line);
   }
   while (!labels.empty() && labels.back().empty()) labels.pop_back();
+  if (static_cast<int>(labels.size()) != classes)
+    throw Error(path, "has " + std::to_string(labels.size()) + " labels, the net has " +
+                          std::to_string(classes) + " outputs (one label a line)");
   return labels;
 }
 

@@ -32,6 +32,8 @@ class Classifier {
   // Errors name the image file.
   std::vector<float> scores(const std::string& image_path);
   int channels() const { return channels_; }
+  // The scores an image gets: the first output's count.
+  int classes() const;
 
  private:
   void load_mean(const ImagePrep& prep);
@@ -45,7 +47,9 @@ class Classifier {
 
 // The k highest scores, best first (ties by index).
 std::vector<Prediction> top_k(const std::vector<float>& scores, int k);
-// One label per line; a missing file is an Error.
-std::vector<std::string> read_labels(const std::string& path);
+// One label per line (trailing blank lines dropped), one for each of the net's
+// `classes` outputs, as Caffe's classification example requires; a missing file or
+// another count is an Error.
+std::vector<std::string> read_labels(const std::string& path, int classes);
 
 }  // namespace cortado

@@ -111,6 +111,14 @@ TEST_CASE("classify --json --labels prints Caffe's probabilities per image",
                                       "[{\"index\": 6, \"label\": \"six\", \"prob\": 0.80376"));
   CHECK_THAT(first, Catch::Contains("{\"index\": 2, \"label\": \"two\", \"prob\": 0.19417"));
   CHECK_THAT(second, Catch::Contains("[{\"index\": 0, \"label\": \"zero\", \"prob\": 0.98129"));
+  // A labels file with fewer lines than the net has outputs (Caffe's example refuses it).
+  const std::string short_labels = cortado::test::temp_dir("classify") + "/short.txt";
+  std::ofstream(short_labels) << "a\nb\nc\n";
+  const auto bad = run_tool("classify", "--model " + dir + "/net.prototxt --weights " + dir +
+                                            "/lenet_iter_10000.caffemodel --labels " +
+                                            short_labels + " " + dir + "/input_0.png");
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("short.txt: has 3 labels, the net has 10 outputs"));
 }
 
 TEST_CASE("classify prints Caffe's text predictions; color nets take the mean value",
