@@ -7,6 +7,7 @@
 #include "authoring/spec_reader.hpp"
 #include "authoring/templates.hpp"
 #include "caffe.pb.h"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/proto_io.hpp"
 #include "util/tool_main.hpp"
@@ -41,6 +42,7 @@ int run_template(const std::string& which, Flags& f) {
     test.batch_size.reset();
     caffe::NetParameter train_net = au::build_template(which, train);
     caffe::NetParameter test_net = au::build_template(which, test);
+    cortado::check_output_path(f.out_test);  // before the first file is written
     emit(train_net, f.out_train);
     emit(test_net, f.out_test);
     return 0;

@@ -155,6 +155,15 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   drop_pending(slot);
 }
 
+void check_output_path(const std::string& path) {
+  if (path.empty()) throw Error("the output path is empty");
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw Error(path, "is a folder, expected a file");
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent, ec))
+    throw Error(path, "cannot write: folder '" + parent.string() + "' does not exist");
+}
+
 AtomicDir::AtomicDir(const std::string& final_path, bool overwrite)
     : final_(final_path), overwrite_(overwrite) {
   if (final_.empty()) throw Error("the output path is empty");

@@ -12,6 +12,11 @@ namespace cortado {
 
 void write_file_atomic(const std::string& path, std::string_view bytes);
 
+// Whether write_file_atomic could write `path`: not empty, not a folder, in a folder
+// that exists. A tool writing several files asks first for each, so that a bad last
+// path does not leave the first files written.
+void check_output_path(const std::string& path);
+
 // For directories (LMDB): a fresh temporary directory beside `final_path`,
 // renamed into place by commit(); removed by the destructor if never committed.
 class AtomicDir {

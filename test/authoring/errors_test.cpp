@@ -1,6 +1,8 @@
 // Bad inputs to netgen, draw_net and parse_log: each a one-line error naming
 // the file (and line and column where there is one), exit code 1.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "support/tool_runner.hpp"
 #include "util/atomic_file.hpp"
@@ -8,6 +10,7 @@
 using cortado::test::run_tool;
 using cortado::test::temp_dir;
 using cortado::test::testdata;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -123,6 +126,19 @@ TEST_CASE("tools report an unwritable output path", "[authoring][errors]") {
   REQUIRE(r.exit_code == 1);
   contains(r.err, nowhere + ".png: cannot write");
   REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+
+  // Two outputs, the second unwritable: the first is not left behind either.
+  const std::string dir = temp_dir("unwritable_pairs");
+  r = run_tool("netgen",
+               "lenet --out-train " + dir + "/train.prototxt --out-test " + nowhere + ".prototxt");
+  REQUIRE(r.exit_code == 1);
+  contains(r.err, nowhere + ".prototxt: cannot write");
+  CHECK_FALSE(fs::exists(dir + "/train.prototxt"));
+  r = run_tool("parse_log",
+               testdata("authoring/lenet_train.log") + " " + dir + " --plot " + nowhere + ".png");
+  REQUIRE(r.exit_code == 1);
+  contains(r.err, nowhere + ".png: cannot write");
+  CHECK(fs::is_empty(dir));
 }
 
 TEST_CASE("parse_log reports a log with no iterations", "[authoring][errors]") {
