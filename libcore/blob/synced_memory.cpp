@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <new>
+#include <string>
 
 #include "blob/device_memory.hpp"
 #include "util/error.hpp"
@@ -13,7 +13,9 @@ namespace {
 void* aligned_zeroed(size_t bytes) {
   size_t rounded = (bytes + 63) / 64 * 64;
   void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-  if (!p) throw std::bad_alloc();
+  if (!p)  // a one-line error with the size rather than a bare bad_alloc
+    throw Error("out of memory: cannot allocate " + std::to_string(bytes) +
+                " bytes of host memory for a blob");
   std::memset(p, 0, rounded == 0 ? 64 : rounded);
   return p;
 }

@@ -68,7 +68,11 @@ void Net::copy_trained_layers_from(const caffe::NetParameter& param) {
                         to.shape_string() +
                         ". To learn this layer's parameters from scratch rather than copying "
                         "from a saved net, rename the layer.");
-      to.from_proto(from, /*reshape=*/false);
+      try {
+        to.from_proto(from, /*reshape=*/false);
+      } catch (const Error& e) {
+        throw Error(where_of(target), "param " + std::to_string(j) + ": " + e.what());
+      }
     }
   }
 }

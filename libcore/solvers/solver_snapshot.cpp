@@ -106,8 +106,11 @@ void Solver::restore(const std::string& path, const std::string& weights) {
   iter_ = state.iter();
   current_step_ = state.current_step();
   LOG_INFO("SGDSolver: restoring history");  // Caffe's words for every type
-  for (size_t i = 0; i < history.size(); ++i)
-    history[i]->from_proto(state.history(static_cast<int>(i)), false);
+  for (size_t i = 0; i < history.size(); ++i) try {
+      history[i]->from_proto(state.history(static_cast<int>(i)), false);
+    } catch (const Error& e) {
+      throw Error(path, "history blob " + std::to_string(i) + ": " + e.what());
+    }
   restore_extras(state, path);
 }
 

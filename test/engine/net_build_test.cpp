@@ -5,6 +5,7 @@
 
 #include "caffe.pb.h"
 #include "net/net.hpp"
+#include "net/upgrade.hpp"
 #include "support/tool_runner.hpp"
 #include "util/error.hpp"
 #include "util/proto_io.hpp"
@@ -222,6 +223,20 @@ TEST_CASE("bad weights: a blob of the wrong shape names the layer and both shape
     CHECK_THAT(what, Catch::Contains("layer 'conv1'") && Catch::Contains("20 1 5 5") &&
                          Catch::Contains("30 1 5 5"));
   }
+}
+
+TEST_CASE("bad weights: a blob with too few values names the layer and the param",
+          "[engine][net][bad]") {
+  auto net = load("lenet_deploy.prototxt");
+  caffe::NetParameter model;
+  read_net_param_binary(test::testdata("lenet/lenet_iter_1000.caffemodel"), &model);
+  caffe::LayerParameter* ip1 = nullptr;
+  for (auto& l : *model.mutable_layer())
+    if (l.name() == "ip1") ip1 = &l;
+  REQUIRE(ip1 != nullptr);
+  ip1->mutable_blobs(1)->mutable_data()->RemoveLast();
+  CHECK_THROWS_WITH(net->copy_trained_layers_from(model),
+                    Catch::Contains("layer 'ip1'") && Catch::Contains("param 1: blob holds 499"));
 }
 
 TEST_CASE("bad weights: an empty file or a mean file is not taken for weights",
