@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -208,10 +209,13 @@ ImageDbReport build_image_db(const std::string& root, std::vector<LabeledImage> 
   AtomicDir dir(output, opt.force);
   ImageDbReport report;
   std::vector<std::unique_ptr<LmdbWriter>> writers;
+  std::vector<std::unique_ptr<RemoveOnSignal>> parts_on_signal;  // the split's subfolders
   for (size_t d = 0; d < lists.size(); ++d) {
     std::string path = dir.temp_path();
     if (lists.size() > 1) {
       path += d == 0 ? "/train_lmdb" : "/valid_lmdb";
+      parts_on_signal.push_back(std::make_unique<RemoveOnSignal>(
+          std::initializer_list<std::string>{path + "/data.mdb", path + "/lock.mdb", path}));
       fs::create_directory(path);
     }
     writers.push_back(std::make_unique<LmdbWriter>(path));
@@ -232,6 +236,10 @@ ImageDbReport build_image_db(const std::string& root, std::vector<LabeledImage> 
     Converted r;
     try {
       image_file_to_datum(file, read_image_file(file), img.label, opt.image, datum);
+      // (SerializeToString gives up past 2 GiB, and the record would be empty)
+      if (datum.ByteSizeLong() > size_t{INT_MAX})
+        throw Error(file, "its Datum would be " + std::to_string(datum.ByteSizeLong()) +
+                              " bytes, over protobuf's 2 GiB limit (resize it smaller)");
       datum.SerializeToString(&r.value);
     } catch (const Error& e) {
       r.error = e.what();
@@ -267,6 +275,7 @@ ImageDbReport build_image_db(const std::string& root, std::vector<LabeledImage> 
   }
   writers.clear();
   dir.commit();
+  parts_on_signal.clear();
   return report;
 }
 

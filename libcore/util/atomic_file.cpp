@@ -48,7 +48,11 @@ extern "C" void remove_pending_and_die(int sig) {
   for (PendingSlot& s : pending) {
     const int n = s.count.load(std::memory_order_acquire);
     for (int i = 0; i < n; ++i) ::unlink(s.path[i]);
-    for (int i = 0; i < n; ++i) ::rmdir(s.path[i]);
+  }
+  // Folders last, the latest slots (subfolders) before the earlier ones they are in.
+  for (int k = kSlots - 1; k >= 0; --k) {
+    const int n = pending[k].count.load(std::memory_order_acquire);
+    for (int i = 0; i < n; ++i) ::rmdir(pending[k].path[i]);
   }
   static const char kNote[] = "interrupted: unfinished output removed\n";
   ssize_t ignored = ::write(STDERR_FILENO, kNote, sizeof kNote - 1);
@@ -72,8 +76,11 @@ void install_signal_cleanup() {
 }
 
 // Registers `paths` for removal on a signal; the slot, or -1 (all taken, or too long).
+// Slots are taken lowest first, so a later registration has a higher slot while the
+// earlier ones are held.
 int add_pending(std::initializer_list<std::string> paths) {
   install_signal_cleanup();
+  if (paths.size() > size_t{kSlotPaths}) return -1;
   for (const std::string& p : paths)
     if (p.size() >= kPathBytes) return -1;
   for (int i = 0; i < kSlots; ++i) {
@@ -131,17 +138,12 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
     if (!S_ISREG(st.st_mode)) return write_special(path, bytes);
   }
   const std::string tmp = temp_name_beside(path);
-  const int slot = add_pending({tmp});
+  const RemoveOnSignal on_signal({tmp});
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    const std::string why = errno_text();
-    drop_pending(slot);
-    throw Error(path, "cannot write: " + why);
-  }
+  if (fd < 0) throw Error(path, "cannot write: " + errno_text());
   auto fail = [&](const char* what) {
     const std::string why = errno_text();
     ::unlink(tmp.c_str());
-    drop_pending(slot);
     throw Error(path, what + why);
   };
   if (!write_all(fd, bytes)) {
@@ -152,7 +154,6 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) fail("write failed: ");
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename into place: ");
-  drop_pending(slot);
 }
 
 void check_output_path(const std::string& path) {
@@ -175,11 +176,17 @@ AtomicDir::AtomicDir(const std::string& final_path, bool overwrite)
     throw Error(final_, "parent folder does not exist");
   temp_ = temp_name_beside(final_);
   // (an LMDB folder: its two files, then itself)
-  pending_ = add_pending({temp_ + "/data.mdb", temp_ + "/lock.mdb", temp_});
-  if (!fs::create_directory(temp_, ec)) {
-    drop_pending(pending_);
-    throw Error(final_, "cannot create: " + ec.message());
-  }
+  on_signal_.emplace(
+      std::initializer_list<std::string>{temp_ + "/data.mdb", temp_ + "/lock.mdb", temp_});
+  if (!fs::create_directory(temp_, ec)) throw Error(final_, "cannot create: " + ec.message());
+}
+
+RemoveOnSignal::RemoveOnSignal(std::initializer_list<std::string> paths)
+    : slot_(add_pending(paths)) {}
+
+void RemoveOnSignal::release() {
+  drop_pending(slot_);
+  slot_ = -1;
 }
 
 AtomicDir::~AtomicDir() {
@@ -187,7 +194,6 @@ AtomicDir::~AtomicDir() {
     std::error_code ec;
     fs::remove_all(temp_, ec);
   }
-  drop_pending(pending_);
 }
 
 void AtomicDir::commit() {
@@ -200,8 +206,7 @@ void AtomicDir::commit() {
   fs::rename(temp_, final_, ec);
   if (ec) throw Error(final_, "cannot rename into place: " + ec.message());
   committed_ = true;
-  drop_pending(pending_);
-  pending_ = -1;
+  on_signal_.reset();
 }
 
 std::string read_file(const std::string& path) {

@@ -5,6 +5,8 @@
 // process (one no handler of the tool's takes) also removes the temporaries being
 // written. A target that is a device or a pipe (/dev/null, /dev/stdout) is written
 // straight to: there is no file to replace.
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,21 @@ void write_file_atomic(const std::string& path, std::string_view bytes);
 // that exists. A tool writing several files asks first for each, so that a bad last
 // path does not leave the first files written.
 void check_output_path(const std::string& path);
+
+// While alive, `paths` (files, then the folders they are in) are removed if SIGINT,
+// SIGTERM or SIGHUP ends the process (see above); folders registered later go first.
+// For what is written inside an AtomicDir beyond its own LMDB files (subfolders).
+class RemoveOnSignal {
+ public:
+  explicit RemoveOnSignal(std::initializer_list<std::string> paths);
+  ~RemoveOnSignal() { release(); }
+  RemoveOnSignal(const RemoveOnSignal&) = delete;
+  RemoveOnSignal& operator=(const RemoveOnSignal&) = delete;
+  void release();  // written whole: keep them
+
+ private:
+  int slot_ = -1;
+};
 
 // For directories (LMDB): a fresh temporary directory beside `final_path`,
 // renamed into place by commit(); removed by the destructor if never committed.
@@ -31,7 +48,7 @@ class AtomicDir {
  private:
   std::string final_, temp_;
   bool overwrite_, committed_ = false;
-  int pending_ = -1;  // its slot among the temporaries removed on a signal
+  std::optional<RemoveOnSignal> on_signal_;  // its LMDB files and itself
 };
 
 // Reads a whole file; a missing or unreadable file is an Error naming it.

@@ -82,6 +82,11 @@ TEST_CASE("A SIGTERM or SIGINT while an LMDB folder is written removes its tempo
     AtomicDir out((dir / "db").string(), false);
     std::ofstream(out.temp_path() + "/data.mdb") << "half of a database";
     std::ofstream(out.temp_path() + "/lock.mdb") << "lock";
+    // and a subfolder, as create_lmdb's train/valid split writes
+    const std::string part = out.temp_path() + "/train_lmdb";
+    const RemoveOnSignal part_on_signal({part + "/data.mdb", part + "/lock.mdb", part});
+    fs::create_directory(part);
+    std::ofstream(part + "/data.mdb") << "half of the other";
     ::raise(sig);
     ::_exit(3);  // not reached: the signal ends the process
   }
