@@ -13,6 +13,18 @@ namespace cortado {
 namespace {
 // protobuf's own log lines would otherwise go to stderr beside ours; our errors say it better.
 void quiet_protobuf(google::protobuf::LogLevel, const char*, int, const std::string&) {}
+
+// No option or argument of any tool means anything when given as "": it is a script's
+// unset variable (--weights $W), and taken as "not given" it would silently train from
+// scratch or write nowhere.
+void refuse_empty_values(const CLI::App& app) {
+  for (const CLI::Option* opt : app.get_options()) {
+    for (const std::string& value : opt->results())
+      if (value.empty() && opt->get_type_size() != 0)
+        throw CLI::ValidationError(opt->get_name(), "an empty value");
+  }
+  for (const CLI::App* sub : app.get_subcommands()) refuse_empty_values(*sub);
+}
 }  // namespace
 
 int run_tool(int argc, char** argv, const char* name, const char* description,
@@ -23,6 +35,7 @@ int run_tool(int argc, char** argv, const char* name, const char* description,
   configure(app);
   try {
     app.parse(argc, argv);
+    refuse_empty_values(app);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -81,6 +81,14 @@ TEST_CASE("test takes Caffe's -flag=value spelling and refuses a bad phase", "[e
   CHECK(missing.exit_code == 2);
 }
 
+TEST_CASE("an empty value is a usage error, not 'not given'", "[engine][tools][test]") {
+  // (--weights "$W" with W unset would otherwise test untrained weights)
+  const auto r =
+      run_tool("test", "--model " + testdata("nets/lenet_deploy.prototxt") + " --weights ''");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::StartsWith("test: usage error: --weights: an empty value"));
+}
+
 TEST_CASE("test on a bad net prints one error line naming the layer", "[engine][tools][test]") {
   const auto r = run_tool("test", "--model " + testdata("nets/bad/unknown_bottom.prototxt") +
                                       " --weights " + testdata("lenet/lenet_iter_1000.caffemodel"));
