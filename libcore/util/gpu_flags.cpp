@@ -22,7 +22,7 @@ void add_gpu_math_flags(CLI::App& app, GpuMathFlags& flags) {
   app.add_option("--gpu-workspace", flags.workspace_mb,
                  "GPU only: MiB of scratch memory a convolution may use (default 1024); "
                  "less may leave cuDNN slower algorithms")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1 << 24, "MiB from 0 to 16777216"));
 }
 
 void add_cuda_graph_flag(CLI::App& app, bool& no_cuda_graph) {
