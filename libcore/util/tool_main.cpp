@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
 
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -13,6 +14,14 @@ namespace cortado {
 namespace {
 // protobuf's own log lines would otherwise go to stderr beside ours; our errors say it better.
 void quiet_protobuf(google::protobuf::LogLevel, const char*, int, const std::string&) {}
+
+// An error is one line, also where a library's message has several (OpenCV's).
+std::string one_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
 
 // No option or argument of any tool means anything when given as "": it is a script's
 // unset variable (--weights $W), and taken as "not given" it would silently train from
@@ -48,13 +57,13 @@ int run_tool(int argc, char** argv, const char* name, const char* description,
   try {
     return run();
   } catch (const Error& e) {
-    std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+    std::fprintf(stderr, "%s: error: %s\n", name, one_line(e.what()).c_str());
   } catch (const InternalError& e) {
-    std::fprintf(stderr, "%s: %s\n", name, e.what());
+    std::fprintf(stderr, "%s: %s\n", name, one_line(e.what()).c_str());
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "%s: error: out of memory\n", name);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+    std::fprintf(stderr, "%s: error: %s\n", name, one_line(e.what()).c_str());
   }
   return 1;
 }
