@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <iterator>
 #include <tuple>
 #include <vector>
@@ -96,6 +97,7 @@ const char* direction_name(int d) {
 }
 
 std::atomic<ConvPolicy> policy{ConvPolicy::timed};
+std::atomic<long long> per_group_runs{0};
 std::atomic<int> forced_tile{8};
 
 }  // namespace
@@ -107,6 +109,8 @@ void set_conv_policy(ConvPolicy p, int direct_tile) {
   forced_tile = direct_tile;
 }
 
+long long cudnn_per_group_runs() { return per_group_runs; }
+
 bool ConvShape::operator<(const ConvShape& o) const { return fields(*this) < fields(o); }
 bool ConvShape::operator==(const ConvShape& o) const { return fields(*this) == fields(o); }
 
@@ -116,18 +120,22 @@ bool CudnnConv::Key::operator<(const Key& o) const {
 }
 
 CudnnConv::CudnnConv(std::string where) : where_(std::move(where)) {
-  check(cudnnCreateTensorDescriptor(&in_desc_), "cudnnCreateTensorDescriptor");
-  check(cudnnCreateTensorDescriptor(&out_desc_), "cudnnCreateTensorDescriptor");
-  check(cudnnCreateFilterDescriptor(&filter_desc_), "cudnnCreateFilterDescriptor");
-  check(cudnnCreateConvolutionDescriptor(&conv_desc_), "cudnnCreateConvolutionDescriptor");
+  for (Descriptors* d : {&whole_, &one_group_}) {
+    check(cudnnCreateTensorDescriptor(&d->in), "cudnnCreateTensorDescriptor");
+    check(cudnnCreateTensorDescriptor(&d->out), "cudnnCreateTensorDescriptor");
+    check(cudnnCreateFilterDescriptor(&d->filter), "cudnnCreateFilterDescriptor");
+    check(cudnnCreateConvolutionDescriptor(&d->conv), "cudnnCreateConvolutionDescriptor");
+  }
 }
 
 // Destroying descriptors frees host memory only; never throws (also runs at exit).
 CudnnConv::~CudnnConv() {
-  if (conv_desc_) cudnnDestroyConvolutionDescriptor(conv_desc_);
-  if (filter_desc_) cudnnDestroyFilterDescriptor(filter_desc_);
-  if (out_desc_) cudnnDestroyTensorDescriptor(out_desc_);
-  if (in_desc_) cudnnDestroyTensorDescriptor(in_desc_);
+  for (Descriptors* d : {&whole_, &one_group_}) {
+    if (d->conv) cudnnDestroyConvolutionDescriptor(d->conv);
+    if (d->filter) cudnnDestroyFilterDescriptor(d->filter);
+    if (d->out) cudnnDestroyTensorDescriptor(d->out);
+    if (d->in) cudnnDestroyTensorDescriptor(d->in);
+  }
 }
 
 void CudnnConv::check(cudnnStatus_t status, const char* what) const {
@@ -138,34 +146,53 @@ void CudnnConv::check(cudnnStatus_t status, const char* what) const {
 void CudnnConv::set_shape(const ConvShape& s) {
   if (described_ && s == shape_ && described_tf32_ == tf32()) return;
   described_ = false;
-  check(cudnnSetTensor4dDescriptor(in_desc_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.num,
+  check(cudnnSetTensor4dDescriptor(whole_.in, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.num,
                                    s.in_channels, s.in_h, s.in_w),
         "cudnnSetTensor4dDescriptor (conv input)");
-  check(cudnnSetTensor4dDescriptor(out_desc_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.num,
+  check(cudnnSetTensor4dDescriptor(whole_.out, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.num,
                                    s.out_channels, s.out_h, s.out_w),
         "cudnnSetTensor4dDescriptor (conv output)");
   // Caffe's weights: out_channels x in_channels/group x kh x kw, group g's filters
   // being rows [g * out/group, (g+1) * out/group), which is cuDNN's grouped layout.
-  check(cudnnSetFilter4dDescriptor(filter_desc_, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+  check(cudnnSetFilter4dDescriptor(whole_.filter, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
                                    s.out_channels, s.in_channels / s.group, s.kernel_h, s.kernel_w),
         "cudnnSetFilter4dDescriptor");
-  // Caffe's convolution is a cross-correlation (the kernel is not flipped).
-  check(cudnnSetConvolution2dDescriptor(conv_desc_, s.pad_h, s.pad_w, s.stride_h, s.stride_w,
-                                        s.dilation_h, s.dilation_w, CUDNN_CROSS_CORRELATION,
-                                        CUDNN_DATA_FLOAT),
-        "cudnnSetConvolution2dDescriptor");
-  check(cudnnSetConvolutionGroupCount(conv_desc_, s.group), "cudnnSetConvolutionGroupCount");
   // --tf32 (gpu::tf32()): default math, which allows TF32 tensor cores for FP32 on sm_80+.
   const bool use_tf32 = tf32();
-  check(cudnnSetConvolutionMathType(conv_desc_, use_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH),
-        "cudnnSetConvolutionMathType");
+  auto describe_conv = [&](cudnnConvolutionDescriptor_t conv, int groups) {
+    // Caffe's convolution is a cross-correlation (the kernel is not flipped).
+    check(cudnnSetConvolution2dDescriptor(conv, s.pad_h, s.pad_w, s.stride_h, s.stride_w,
+                                          s.dilation_h, s.dilation_w, CUDNN_CROSS_CORRELATION,
+                                          CUDNN_DATA_FLOAT),
+          "cudnnSetConvolution2dDescriptor");
+    check(cudnnSetConvolutionGroupCount(conv, groups), "cudnnSetConvolutionGroupCount");
+    check(cudnnSetConvolutionMathType(conv, use_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH),
+          "cudnnSetConvolutionMathType");
+  };
+  describe_conv(whole_.conv, s.group);
   int n = 0, c = 0, h = 0, w = 0;
-  check(cudnnGetConvolution2dForwardOutputDim(conv_desc_, in_desc_, filter_desc_, &n, &c, &h, &w),
-        "cudnnGetConvolution2dForwardOutputDim");
+  check(
+      cudnnGetConvolution2dForwardOutputDim(whole_.conv, whole_.in, whole_.filter, &n, &c, &h, &w),
+      "cudnnGetConvolution2dForwardOutputDim");
   if (n != s.num || c != s.out_channels || h != s.out_h || w != s.out_w)
     throw Error(where_, "cuDNN gives an output of " + dims(n, c, h, w) + " for an input of " +
                             dims(s.num, s.in_channels, s.in_h, s.in_w) + "; the layer expects " +
                             dims(s.num, s.out_channels, s.out_h, s.out_w));
+  if (s.group > 1) {
+    // One group's channels of every image: the whole tensors' strides, a group's sizes.
+    const int in_c = s.in_channels / s.group, out_c = s.out_channels / s.group;
+    const int in_plane = s.in_h * s.in_w, out_plane = s.out_h * s.out_w;
+    check(cudnnSetTensor4dDescriptorEx(one_group_.in, CUDNN_DATA_FLOAT, s.num, in_c, s.in_h, s.in_w,
+                                       s.in_channels * in_plane, in_plane, s.in_w, 1),
+          "cudnnSetTensor4dDescriptorEx (a group's conv input)");
+    check(cudnnSetTensor4dDescriptorEx(one_group_.out, CUDNN_DATA_FLOAT, s.num, out_c, s.out_h,
+                                       s.out_w, s.out_channels * out_plane, out_plane, s.out_w, 1),
+          "cudnnSetTensor4dDescriptorEx (a group's conv output)");
+    check(cudnnSetFilter4dDescriptor(one_group_.filter, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, out_c,
+                                     in_c, s.kernel_h, s.kernel_w),
+          "cudnnSetFilter4dDescriptor (a group's filters)");
+    describe_conv(one_group_.conv, 1);
+  }
   shape_ = s;
   described_tf32_ = use_tf32;
   described_ = true;
@@ -176,8 +203,15 @@ CudnnConv::Choices& CudnnConv::choices() {
   return cache_[Key{shape_, Context::get().workspace_limit(), deterministic(), described_tf32_}];
 }
 
-void CudnnConv::set_math(cudnnMathType_t math) {
-  check(cudnnSetConvolutionMathType(conv_desc_, math), "cudnnSetConvolutionMathType");
+const CudnnConv::Descriptors& CudnnConv::prepare(const Choice& c) {
+  const Descriptors& d = c.per_group ? one_group_ : whole_;
+  check(cudnnSetConvolutionMathType(d.conv, c.math), "cudnnSetConvolutionMathType");
+  return d;
+}
+
+bool CudnnConv::try_per_group() const {
+  return shape_.group > 1 && (policy == ConvPolicy::cudnn_per_group ||
+                              (policy == ConvPolicy::timed && !deterministic()));
 }
 
 std::vector<CudnnConv::Choice> CudnnConv::alternatives(Direction d, const Choice& c) const {
@@ -223,15 +257,18 @@ std::vector<CudnnConv::Choice> CudnnConv::alternatives(Direction d, const Choice
 }
 
 template <class Run>
-void CudnnConv::consider(Direction d, Choice* c, const Run& run) {
-  const std::vector<Choice> others = alternatives(d, *c);
+void CudnnConv::consider(Direction d, Choice* c, const Run& run,
+                         const std::optional<Choice>& per_group) {
+  std::vector<Choice> others = alternatives(d, *c);
+  if (per_group) others.push_back(*per_group);
   if (others.empty()) return;
   if (policy != ConvPolicy::timed) {  // forced (tests): the way the policy names
     *c = others.front();
     return;
   }
   auto name = [](const Choice& x) {
-    if (x.path == Path::cudnn) return std::string("cuDNN's algorithm");
+    if (x.path == Path::cudnn)
+      return std::string(x.per_group ? "cuDNN's algorithm once a group" : "cuDNN's algorithm");
     if (x.path == Path::direct)
       return x.tile ? fmt::format("direct kernels ({} channels a thread)", x.tile)
                     : std::string("direct kernel");
@@ -264,36 +301,90 @@ std::string CudnnConv::no_algorithm(const char* direction) const {
          (deterministic() ? " and is deterministic" : "");
 }
 
+bool CudnnConv::find_forward(const Descriptors& d, const std::string& what, Choice* c) {
+  cudnnHandle_t h = Context::get().cudnn();
+  int max = 0;
+  check(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max),
+        "cudnnGetConvolutionForwardAlgorithmMaxCount");
+  std::vector<cudnnConvolutionFwdAlgoPerf_t> found(max);
+  int n = 0;
+  // Deterministic: cuDNN's heuristic ranking, not timings, which vary from run to run:
+  // a rerun choosing another (equally deterministic) algorithm would round differently.
+  if (deterministic())
+    check(cudnnGetConvolutionForwardAlgorithm_v7(h, d.in, d.filter, d.conv, d.out, max, &n,
+                                                 found.data()),
+          "cudnnGetConvolutionForwardAlgorithm_v7");
+  else
+    check(cudnnFindConvolutionForwardAlgorithm(h, d.in, d.filter, d.conv, d.out, max, &n,
+                                               found.data()),
+          "cudnnFindConvolutionForwardAlgorithm");
+  auto workspace = [&](cudnnConvolutionFwdAlgo_t a, size_t* bytes) {
+    return cudnnGetConvolutionForwardWorkspaceSize(h, d.in, d.filter, d.conv, d.out, a, bytes);
+  };
+  return choose(what, "forward", found, n, deterministic(), described_tf32_, workspace, c);
+}
+
+bool CudnnConv::find_backward_data(const Descriptors& d, const std::string& what, Choice* c) {
+  cudnnHandle_t h = Context::get().cudnn();
+  int max = 0;
+  check(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max),
+        "cudnnGetConvolutionBackwardDataAlgorithmMaxCount");
+  std::vector<cudnnConvolutionBwdDataAlgoPerf_t> found(max);
+  int n = 0;
+  if (deterministic())
+    check(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.filter, d.out, d.conv, d.in, max, &n,
+                                                      found.data()),
+          "cudnnGetConvolutionBackwardDataAlgorithm_v7");
+  else
+    check(cudnnFindConvolutionBackwardDataAlgorithm(h, d.filter, d.out, d.conv, d.in, max, &n,
+                                                    found.data()),
+          "cudnnFindConvolutionBackwardDataAlgorithm");
+  auto workspace = [&](cudnnConvolutionBwdDataAlgo_t a, size_t* bytes) {
+    return cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.filter, d.out, d.conv, d.in, a, bytes);
+  };
+  return choose(what, "backward-data", found, n, deterministic(), described_tf32_, workspace, c);
+}
+
+bool CudnnConv::find_backward_filter(const Descriptors& d, const std::string& what, Choice* c) {
+  cudnnHandle_t h = Context::get().cudnn();
+  int max = 0;
+  check(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &max),
+        "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount");
+  std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> found(max);
+  int n = 0;
+  if (deterministic())
+    check(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.in, d.out, d.conv, d.filter, max, &n,
+                                                        found.data()),
+          "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
+  else
+    check(cudnnFindConvolutionBackwardFilterAlgorithm(h, d.in, d.out, d.conv, d.filter, max, &n,
+                                                      found.data()),
+          "cudnnFindConvolutionBackwardFilterAlgorithm");
+  auto workspace = [&](cudnnConvolutionBwdFilterAlgo_t a, size_t* bytes) {
+    return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.in, d.out, d.conv, d.filter, a,
+                                                          bytes);
+  };
+  return choose(what, "backward-filter", found, n, deterministic(), described_tf32_, workspace, c);
+}
+
+std::optional<CudnnConv::Choice> CudnnConv::per_group_choice(FindFn find) {
+  if (!try_per_group()) return std::nullopt;
+  Choice g;
+  g.per_group = true;
+  if (!(this->*find)(one_group_, where_ + " (one group)", &g)) return std::nullopt;
+  return g;
+}
+
 void CudnnConv::forward(const float* in, const float* w, float* out, const float* bias,
                         std::optional<float> relu_slope) {
-  Context& ctx = Context::get();
-  cudnnHandle_t h = ctx.cudnn();
   Choice& c = choices().fwd;
   if (!c.chosen) {
-    int max = 0;
-    check(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max),
-          "cudnnGetConvolutionForwardAlgorithmMaxCount");
-    std::vector<cudnnConvolutionFwdAlgoPerf_t> found(max);
-    int n = 0;
-    // Deterministic: cuDNN's heuristic ranking, not timings, which vary from run to run:
-    // a rerun choosing another (equally deterministic) algorithm would round differently.
-    if (deterministic())
-      check(cudnnGetConvolutionForwardAlgorithm_v7(h, in_desc_, filter_desc_, conv_desc_,
-                                                   out_desc_, max, &n, found.data()),
-            "cudnnGetConvolutionForwardAlgorithm_v7");
-    else
-      check(cudnnFindConvolutionForwardAlgorithm(h, in_desc_, filter_desc_, conv_desc_, out_desc_,
-                                                 max, &n, found.data()),
-            "cudnnFindConvolutionForwardAlgorithm");
-    auto workspace = [&](cudnnConvolutionFwdAlgo_t a, size_t* bytes) {
-      return cudnnGetConvolutionForwardWorkspaceSize(h, in_desc_, filter_desc_, conv_desc_,
-                                                     out_desc_, a, bytes);
-    };
-    if (!choose(where_, "forward", found, n, deterministic(), described_tf32_, workspace, &c))
-      throw Error(where_, no_algorithm("forward"));
+    if (!find_forward(whole_, where_, &c)) throw Error(where_, no_algorithm("forward"));
     // Timed with the bias and ReLU: the direct kernels add them in the same pass.
-    consider(Direction::forward, &c,
-             [&](const Choice& x) { run_forward(x, in, w, out, bias, relu_slope); });
+    consider(
+        Direction::forward, &c,
+        [&](const Choice& x) { run_forward(x, in, w, out, bias, relu_slope); },
+        per_group_choice(&CudnnConv::find_forward));
   }
   run_forward(c, in, w, out, bias, relu_slope);
 }
@@ -311,44 +402,36 @@ void CudnnConv::run_forward(const Choice& c, const float* in, const float* w, fl
                      relu_slope);
 }
 
+CudnnConv::GroupSteps CudnnConv::group_steps(const Choice& c) const {
+  const ConvShape& s = shape_;
+  if (!c.per_group) return {1, 0, 0, 0};
+  ++per_group_runs;
+  const int64_t in_c = s.in_channels / s.group, out_c = s.out_channels / s.group;
+  return {s.group, in_c * s.in_h * s.in_w, out_c * in_c * s.kernel_h * s.kernel_w,
+          out_c * s.out_h * s.out_w};
+}
+
 void CudnnConv::run_cudnn_forward(const Choice& c, const float* in, const float* w, float* out) {
   Context& ctx = Context::get();
-  set_math(c.math);
+  const Descriptors& d = prepare(c);
   const float one = 1.f, zero = 0.f;
   void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
-  check(cudnnConvolutionForward(ctx.cudnn(), &one, in_desc_, in, filter_desc_, w, conv_desc_,
-                                static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), ws, c.bytes, &zero,
-                                out_desc_, out),
+  const GroupSteps g = group_steps(c);
+  for (int i = 0; i < g.groups; ++i)
+    check(
+        cudnnConvolutionForward(ctx.cudnn(), &one, d.in, in + i * g.in, d.filter, w + i * g.filter,
+                                d.conv, static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), ws, c.bytes,
+                                &zero, d.out, out + i * g.out),
         "cudnnConvolutionForward");
 }
 
 void CudnnConv::backward_data(const float* w, const float* out_grad, float* in_grad) {
-  Context& ctx = Context::get();
-  cudnnHandle_t h = ctx.cudnn();
   Choice& c = choices().data;
   if (!c.chosen) {
-    int max = 0;
-    check(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max),
-          "cudnnGetConvolutionBackwardDataAlgorithmMaxCount");
-    std::vector<cudnnConvolutionBwdDataAlgoPerf_t> found(max);
-    int n = 0;
-    if (deterministic())
-      check(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, filter_desc_, out_desc_, conv_desc_,
-                                                        in_desc_, max, &n, found.data()),
-            "cudnnGetConvolutionBackwardDataAlgorithm_v7");
-    else
-      check(cudnnFindConvolutionBackwardDataAlgorithm(h, filter_desc_, out_desc_, conv_desc_,
-                                                      in_desc_, max, &n, found.data()),
-            "cudnnFindConvolutionBackwardDataAlgorithm");
-    auto workspace = [&](cudnnConvolutionBwdDataAlgo_t a, size_t* bytes) {
-      return cudnnGetConvolutionBackwardDataWorkspaceSize(h, filter_desc_, out_desc_, conv_desc_,
-                                                          in_desc_, a, bytes);
-    };
-    if (!choose(where_, "backward-data", found, n, deterministic(), described_tf32_, workspace,
-                &c))
-      throw Error(where_, no_algorithm("backward-data"));
-    consider(Direction::data, &c,
-             [&](const Choice& x) { run_backward_data(x, w, out_grad, in_grad); });
+    if (!find_backward_data(whole_, where_, &c)) throw Error(where_, no_algorithm("backward-data"));
+    consider(
+        Direction::data, &c, [&](const Choice& x) { run_backward_data(x, w, out_grad, in_grad); },
+        per_group_choice(&CudnnConv::find_backward_data));
   }
   run_backward_data(c, w, out_grad, in_grad);
 }
@@ -358,49 +441,35 @@ void CudnnConv::run_backward_data(const Choice& c, const float* w, const float* 
   if (c.path == Path::direct)
     return direct_conv_backward_data(shape_, c.tile, w, out_grad, in_grad);
   Context& ctx = Context::get();
-  set_math(c.math);
+  const Descriptors& d = prepare(c);
   const float one = 1.f, zero = 0.f;
   void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
-  check(cudnnConvolutionBackwardData(ctx.cudnn(), &one, filter_desc_, w, out_desc_, out_grad,
-                                     conv_desc_, static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo),
-                                     ws, c.bytes, &zero, in_desc_, in_grad),
-        "cudnnConvolutionBackwardData");
+  const GroupSteps g = group_steps(c);
+  for (int i = 0; i < g.groups; ++i)
+    check(cudnnConvolutionBackwardData(ctx.cudnn(), &one, d.filter, w + i * g.filter, d.out,
+                                       out_grad + i * g.out, d.conv,
+                                       static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), ws,
+                                       c.bytes, &zero, d.in, in_grad + i * g.in),
+          "cudnnConvolutionBackwardData");
 }
 
 void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w_grad) {
-  Context& ctx = Context::get();
-  cudnnHandle_t h = ctx.cudnn();
   Choice& c = choices().filter;
   if (!c.chosen) {
-    int max = 0;
-    check(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &max),
-          "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount");
-    std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> found(max);
-    int n = 0;
-    if (deterministic())
-      check(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, in_desc_, out_desc_, conv_desc_,
-                                                          filter_desc_, max, &n, found.data()),
-            "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
-    else
-      check(cudnnFindConvolutionBackwardFilterAlgorithm(h, in_desc_, out_desc_, conv_desc_,
-                                                        filter_desc_, max, &n, found.data()),
-            "cudnnFindConvolutionBackwardFilterAlgorithm");
-    auto workspace = [&](cudnnConvolutionBwdFilterAlgo_t a, size_t* bytes) {
-      return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, in_desc_, out_desc_, conv_desc_,
-                                                            filter_desc_, a, bytes);
-    };
-    if (!choose(where_, "backward-filter", found, n, deterministic(), described_tf32_,
-                workspace, &c))
+    if (!find_backward_filter(whole_, where_, &c))
       throw Error(where_, no_algorithm("backward-filter"));
     // Timed into a scratch gradient, made at the first timed run: the real one
     // accumulates.
     std::optional<Blob> scratch;
-    consider(Direction::filter, &c, [&](const Choice& x) {
-      if (!scratch)
-        scratch.emplace(std::vector<int>{shape_.out_channels, shape_.in_channels / shape_.group,
-                                         shape_.kernel_h, shape_.kernel_w});
-      run_backward_filter(x, in, out_grad, scratch->mutable_gpu_data());
-    });
+    consider(
+        Direction::filter, &c,
+        [&](const Choice& x) {
+          if (!scratch)
+            scratch.emplace(std::vector<int>{shape_.out_channels, shape_.in_channels / shape_.group,
+                                             shape_.kernel_h, shape_.kernel_w});
+          run_backward_filter(x, in, out_grad, scratch->mutable_gpu_data());
+        },
+        per_group_choice(&CudnnConv::find_backward_filter));
   }
   run_backward_filter(c, in, out_grad, w_grad);
 }
@@ -412,15 +481,17 @@ void CudnnConv::run_backward_filter(const Choice& c, const float* in, const floa
   if (c.path == Path::gemm)
     return gemm_conv_backward_filter(shape_, c.use, c.chunk, in, out_grad, w_grad,
                                      ctx.workspace(c.bytes));
-  set_math(c.math);
+  const Descriptors& d = prepare(c);
   // beta 1: weight gradients accumulate, as on the CPU.
   const float one = 1.f;
   void* ws = c.bytes ? ctx.workspace(c.bytes) : nullptr;
-  check(cudnnConvolutionBackwardFilter(ctx.cudnn(), &one, in_desc_, in, out_desc_, out_grad,
-                                       conv_desc_,
-                                       static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws,
-                                       c.bytes, &one, filter_desc_, w_grad),
-        "cudnnConvolutionBackwardFilter");
+  const GroupSteps g = group_steps(c);
+  for (int i = 0; i < g.groups; ++i)
+    check(cudnnConvolutionBackwardFilter(ctx.cudnn(), &one, d.in, in + i * g.in, d.out,
+                                         out_grad + i * g.out, d.conv,
+                                         static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws,
+                                         c.bytes, &one, d.filter, w_grad + i * g.filter),
+          "cudnnConvolutionBackwardFilter");
 }
 
 }  // namespace cortado::gpu

@@ -14,9 +14,14 @@
 // gpu::deterministic(): a choice by timing may differ between runs): im2col + a
 // batched GEMM (cuda/layers/gemm_conv.hpp; forward and weight gradient) and the
 // direct kernels (cuda/layers/direct_conv.hpp; all three directions, forward with the
-// bias and a fused ReLU in the same pass). The workspace is the context's.
+// bias and a fused ReLU in the same pass); and, for a grouped convolution, cuDNN once
+// a group (strided descriptors of one group's channels, cudnnFind's own choice for
+// that problem), as Caffe ran groups: cuDNN's grouped algorithms gain nothing from
+// TF32 on AlexNet's conv2/4/5, while conv3's ungrouped one runs 2.3x faster with it.
+// The workspace is the context's.
 #include <cudnn.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,10 +33,20 @@ namespace cortado::gpu {
 
 // Which ways a convolution may run: the fastest by timing (the default), cuDNN's
 // algorithm only, or (tests) wherever it can run, im2col + GEMM with its weight
-// gradient per image or as one product (backward data stays on cuDNN), or the direct
-// kernels with `direct_tile` channels a thread. Read when a layer first runs a shape.
-enum class ConvPolicy { timed, cudnn_only, gemm_per_image, gemm_one_product, direct };
+// gradient per image or as one product (backward data stays on cuDNN), the direct
+// kernels with `direct_tile` channels a thread, or cuDNN once a group (grouped
+// convolutions). Read when a layer first runs a shape.
+enum class ConvPolicy {
+  timed,
+  cudnn_only,
+  gemm_per_image,
+  gemm_one_product,
+  direct,
+  cudnn_per_group
+};
 void set_conv_policy(ConvPolicy policy, int direct_tile = 8);
+// Directions run by cuDNN once a group so far in the process: tests see that it ran.
+long long cudnn_per_group_runs();
 
 struct ConvShape {
   int num = 0, in_channels = 0, in_h = 0, in_w = 0;
@@ -68,10 +83,18 @@ class CudnnConv {
     int algo = 0;
     cudnnMathType_t math = CUDNN_FMA_MATH;  // the math type the algorithm was timed in
     size_t bytes = 0;
-    Path path = Path::cudnn;           // cuDNN's algorithm, or instead:
+    Path path = Path::cudnn;           // cuDNN's algorithm (per_group: once a group), or:
     GemmConv use = GemmConv::forward;  // im2col + GEMM: which of its ways,
     int chunk = 0;                     // and its images per chunk;
     int tile = 0;                      // the direct kernels: channels a thread
+    bool per_group = false;            // cuDNN on one_group_'s descriptors
+  };
+  // cuDNN's view of a problem: the whole (grouped) convolution, or one group's
+  // channels of the batch (strided tensors, one group), run once a group.
+  struct Descriptors {
+    cudnnTensorDescriptor_t in = nullptr, out = nullptr;
+    cudnnFilterDescriptor_t filter = nullptr;
+    cudnnConvolutionDescriptor_t conv = nullptr;
   };
   enum class Direction { forward, data, filter };
   // Per shape, workspace limit and determinism: forward, backward data, backward filter.
@@ -86,8 +109,25 @@ class CudnnConv {
     Choice fwd, data, filter;
   };
   Choices& choices();
-  // The descriptor's math type for the next call (the chosen algorithm's).
-  void set_math(cudnnMathType_t math);
+  // The descriptors a cuDNN choice runs on, with its math type set for the next call.
+  const Descriptors& prepare(const Choice& c);
+  // cudnnFind (or the heuristic ranking) on `d` for a direction, the pick into *c;
+  // false when nothing qualifies. `what` names the problem in the log.
+  bool find_forward(const Descriptors& d, const std::string& what, Choice* c);
+  bool find_backward_data(const Descriptors& d, const std::string& what, Choice* c);
+  bool find_backward_filter(const Descriptors& d, const std::string& what, Choice* c);
+  // Whether cuDNN once a group is tried (a grouped shape, the policy allowing it).
+  bool try_per_group() const;
+  // That way's choice for a direction, found by `find` on one_group_; none where not
+  // tried or nothing qualifies.
+  using FindFn = bool (CudnnConv::*)(const Descriptors&, const std::string&, Choice*);
+  std::optional<Choice> per_group_choice(FindFn find);
+  // The offsets between groups a cuDNN choice runs with (one run when not per_group).
+  struct GroupSteps {
+    int groups;
+    int64_t in, filter, out;
+  };
+  GroupSteps group_steps(const Choice& c) const;
   // One run of a direction as `c` says (forward: with its bias and ReLU).
   void run_forward(const Choice& c, const float* in, const float* w, float* out,
                    const float* bias, std::optional<float> relu_slope);
@@ -98,11 +138,11 @@ class CudnnConv {
   // The ways besides cuDNN's algorithm `c` that the ConvPolicy lets direction `d` take
   // at this shape (none with gpu::deterministic() unless forced), each a Choice.
   std::vector<Choice> alternatives(Direction d, const Choice& c) const;
-  // After cuDNN's choice *c for `d`, times it and each alternative by run(choice) and
-  // keeps the fastest in *c, logging the times compared (a forcing policy: its
-  // alternative, untimed).
+  // After cuDNN's choice *c for `d`, times it, each alternative and `per_group` (when
+  // found) by run(choice) and keeps the fastest in *c, logging the times compared (a
+  // forcing policy: its alternative, untimed).
   template <class Run>
-  void consider(Direction d, Choice* c, const Run& run);
+  void consider(Direction d, Choice* c, const Run& run, const std::optional<Choice>& per_group);
   std::string no_algorithm(const char* direction) const;
   void check(cudnnStatus_t status, const char* what) const;
 
@@ -110,9 +150,7 @@ class CudnnConv {
   ConvShape shape_;
   bool described_ = false;
   bool described_tf32_ = false;  // gpu::tf32() when the descriptor was set
-  cudnnTensorDescriptor_t in_desc_ = nullptr, out_desc_ = nullptr;
-  cudnnFilterDescriptor_t filter_desc_ = nullptr;
-  cudnnConvolutionDescriptor_t conv_desc_ = nullptr;
+  Descriptors whole_, one_group_;
   std::map<Key, Choices> cache_;
 };
 

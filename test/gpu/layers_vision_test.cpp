@@ -114,6 +114,25 @@ TEST_CASE("GPU Convolution with deterministic algorithms or no workspace still m
 #endif
 }
 
+TEST_CASE("GPU grouped Convolution and Deconvolution by cuDNN once a group match the CPU layer",
+          "[gpu][layers][conv]") {
+  SKIP_WITHOUT_GPU();
+#ifdef CORTADO_WITH_CUDNN
+  // Each group's channels as strided tensors, its filters and outputs at their offsets,
+  // in all three directions (the weight gradient accumulating into each group's slice).
+  struct Restore {
+    ~Restore() { gpu::set_conv_policy(gpu::ConvPolicy::timed); }
+  } restore;
+  gpu::set_conv_policy(gpu::ConvPolicy::cudnn_per_group);
+  const long long runs = gpu::cudnn_per_group_runs();
+  for (const ConvCase& k : kConvCases) check_conv("Convolution", k);
+  CHECK(gpu::cudnn_per_group_runs() - runs >= 6);  // 2 grouped cases x 3 directions
+  const long long deconv_runs = gpu::cudnn_per_group_runs();
+  for (const ConvCase& k : kDeconvCases) check_conv("Deconvolution", k);
+  CHECK(gpu::cudnn_per_group_runs() - deconv_runs >= 6);
+#endif
+}
+
 // Not tagged [conv]: gpu_check.sh's memcheck run leaves those out, not this one (its
 // im2col is our kernel).
 TEST_CASE("GPU Convolution by im2col + GEMM matches the CPU layer, in chunks of images too",

@@ -1,6 +1,7 @@
 // cuda_emu's cuDNN: convolution descriptors checked as cuDNN checks them, and the
 // three convolution directions computed on the CPU as column matrices and Eigen
-// products (NCHW, groups, padding, stride, dilation), queued on the handle's stream.
+// products (NCHW, also strided; groups, padding, stride, dilation), queued on the
+// handle's stream.
 // Results do not depend on the algorithm chosen.
 #include <cudnn.h>
 
@@ -16,6 +17,12 @@ struct cudnnContext {
 };
 struct cudnnTensorStruct {
   int n = 0, c = 0, h = 0, w = 0;
+  int ns = 0, cs = 0, hs = 0, ws = 0;  // strides in floats (packed NCHW unless set by Ex)
+  bool packed() const { return ws == 1 && hs == w && cs == h * w && ns == c * h * w; }
+  // Floats from the first element to one past the last.
+  size_t extent() const {
+    return size_t(n - 1) * ns + size_t(c - 1) * cs + size_t(h - 1) * hs + size_t(w - 1) * ws + 1;
+  }
 };
 struct cudnnFilterStruct {
   int k = 0, c = 0, h = 0, w = 0;
@@ -119,6 +126,31 @@ void blend(float* dst, const std::vector<float>& acc, float alpha, float beta) {
 
 bool on_device(const void* p, size_t count) { return cudaemu::is_device(p, count * sizeof(float)); }
 
+// A tensor that may be strided (one group's channels of a whole batch) as packed NCHW.
+std::vector<float> gather(const cudnnTensorStruct& t, const float* src) {
+  std::vector<float> out(size_t(t.n) * t.c * t.h * t.w);
+  size_t i = 0;
+  for (int n = 0; n < t.n; ++n)
+    for (int c = 0; c < t.c; ++c)
+      for (int y = 0; y < t.h; ++y)
+        for (int x = 0; x < t.w; ++x)
+          out[i++] = src[size_t(n) * t.ns + size_t(c) * t.cs + size_t(y) * t.hs + size_t(x) * t.ws];
+  return out;
+}
+
+// blend() into a tensor that may be strided.
+void blend_into(const cudnnTensorStruct& t, float* dst, const std::vector<float>& acc, float alpha,
+                float beta) {
+  size_t i = 0;
+  for (int n = 0; n < t.n; ++n)
+    for (int c = 0; c < t.c; ++c)
+      for (int y = 0; y < t.h; ++y)
+        for (int x = 0; x < t.w; ++x, ++i) {
+          float& d = dst[size_t(n) * t.ns + size_t(c) * t.cs + size_t(y) * t.hs + size_t(x) * t.ws];
+          d = alpha * acc[i] + (beta == 0.f ? 0.f : beta * d);
+        }
+}
+
 // Workspace each algorithm needs (the second of each pair wants the columns).
 size_t workspace_of(const Geometry& g, int algo, bool filter_direction) {
   const bool needs = filter_direction ? algo == 1 : algo != 0;
@@ -134,10 +166,11 @@ bool workspace_ok(const Geometry& g, int algo, bool filter_direction, void* ws, 
 
 // A convolution call's pointers: the conv input, filter and output tensors whole on
 // the device, and the workspace the algorithm needs.
-bool valid_call(const Geometry& g, const void* in, const void* filter, const void* out, int algo,
+bool valid_call(const Geometry& g, const cudnnTensorStruct* in_desc, const void* in,
+                const void* filter, const cudnnTensorStruct* out_desc, const void* out, int algo,
                 bool filter_direction, void* ws, size_t bytes) {
-  return on_device(in, g.in_count()) && on_device(filter, g.filter_count()) &&
-         on_device(out, g.out_count()) && workspace_ok(g, algo, filter_direction, ws, bytes);
+  return on_device(in, in_desc->extent()) && on_device(filter, g.filter_count()) &&
+         on_device(out, out_desc->extent()) && workspace_ok(g, algo, filter_direction, ws, bytes);
 }
 
 cudnnStatus_t queue(cudnnHandle_t h, std::function<void()> op) {
@@ -222,7 +255,17 @@ cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t d, cudnnTensorF
                                          cudnnDataType_t type, int n, int c, int h, int w) {
   if (format != CUDNN_TENSOR_NCHW || type != CUDNN_DATA_FLOAT) return CUDNN_STATUS_NOT_SUPPORTED;
   if (n <= 0 || c <= 0 || h <= 0 || w <= 0) return CUDNN_STATUS_BAD_PARAM;
-  *d = cudnnTensorStruct{n, c, h, w};
+  *d = cudnnTensorStruct{n, c, h, w, c * h * w, h * w, w, 1};
+  return CUDNN_STATUS_SUCCESS;
+}
+cudnnStatus_t cudnnSetTensor4dDescriptorEx(cudnnTensorDescriptor_t d, cudnnDataType_t type, int n,
+                                           int c, int h, int w, int n_stride, int c_stride,
+                                           int h_stride, int w_stride) {
+  if (type != CUDNN_DATA_FLOAT) return CUDNN_STATUS_NOT_SUPPORTED;
+  if (n <= 0 || c <= 0 || h <= 0 || w <= 0 || n_stride <= 0 || c_stride <= 0 || h_stride <= 0 ||
+      w_stride <= 0)
+    return CUDNN_STATUS_BAD_PARAM;
+  *d = cudnnTensorStruct{n, c, h, w, n_stride, c_stride, h_stride, w_stride};
   return CUDNN_STATUS_SUCCESS;
 }
 cudnnStatus_t cudnnCreateFilterDescriptor(cudnnFilterDescriptor_t* d) {
@@ -397,20 +440,21 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void* alpha,
                                       cudnnTensorDescriptor_t y_desc, void* y) {
   Geometry g{};
   if (!h || !geometry(x_desc, w_desc, conv, y_desc, &g)) return CUDNN_STATUS_BAD_PARAM;
-  if (!valid_call(g, x, w, y, algo, false, workspace, workspace_bytes))
+  if (!valid_call(g, x_desc, x, w, y_desc, y, algo, false, workspace, workspace_bytes))
     return CUDNN_STATUS_BAD_PARAM;
   const float a = *static_cast<const float*>(alpha), b = *static_cast<const float*>(beta);
-  const auto* in = static_cast<const float*>(x);
   const auto* f = static_cast<const float*>(w);
   auto* out = static_cast<float*>(y);
+  const cudnnTensorStruct xt = *x_desc, yt = *y_desc;
   return queue(h, [=] {
+    const std::vector<float> in = gather(xt, static_cast<const float*>(x));
     std::vector<float> acc(g.out_count(), 0.f);
     each_group(g, [&](int n, int grp, float* cols, int rows, int spatial, int kg) {
-      to_columns(g, in, n, grp, cols);
+      to_columns(g, in.data(), n, grp, cols);
       Rows(acc.data() + (size_t(n) * g.k + size_t(grp) * kg) * spatial, kg, spatial).noalias() =
           ConstRows(f + size_t(grp) * kg * rows, kg, rows) * ConstRows(cols, rows, spatial);
     });
-    blend(out, acc, a, b);
+    blend_into(yt, out, acc, a, b);
   });
 }
 
@@ -423,21 +467,22 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void* alpha,
                                            cudnnTensorDescriptor_t dx_desc, void* dx) {
   Geometry g{};
   if (!h || !geometry(dx_desc, w_desc, conv, dy_desc, &g)) return CUDNN_STATUS_BAD_PARAM;
-  if (!valid_call(g, dx, w, dy, algo, false, workspace, workspace_bytes))
+  if (!valid_call(g, dx_desc, dx, w, dy_desc, dy, algo, false, workspace, workspace_bytes))
     return CUDNN_STATUS_BAD_PARAM;
   const float a = *static_cast<const float*>(alpha), b = *static_cast<const float*>(beta);
   const auto* f = static_cast<const float*>(w);
-  const auto* og = static_cast<const float*>(dy);
   auto* ig = static_cast<float*>(dx);
+  const cudnnTensorStruct dxt = *dx_desc, dyt = *dy_desc;
   return queue(h, [=] {
+    const std::vector<float> og = gather(dyt, static_cast<const float*>(dy));
     std::vector<float> acc(g.in_count(), 0.f);
     each_group(g, [&](int n, int grp, float* cols, int rows, int spatial, int kg) {
       Rows(cols, rows, spatial).noalias() =
           ConstRows(f + size_t(grp) * kg * rows, kg, rows).transpose() *
-          ConstRows(og + (size_t(n) * g.k + size_t(grp) * kg) * spatial, kg, spatial);
+          ConstRows(og.data() + (size_t(n) * g.k + size_t(grp) * kg) * spatial, kg, spatial);
       add_columns(g, cols, n, grp, acc.data());
     });
-    blend(ig, acc, a, b);
+    blend_into(dxt, ig, acc, a, b);
   });
 }
 
@@ -450,18 +495,19 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t h, const void* alpha,
                                              cudnnFilterDescriptor_t dw_desc, void* dw) {
   Geometry g{};
   if (!h || !geometry(x_desc, dw_desc, conv, dy_desc, &g)) return CUDNN_STATUS_BAD_PARAM;
-  if (!valid_call(g, x, dw, dy, algo, true, workspace, workspace_bytes))
+  if (!valid_call(g, x_desc, x, dw, dy_desc, dy, algo, true, workspace, workspace_bytes))
     return CUDNN_STATUS_BAD_PARAM;
   const float a = *static_cast<const float*>(alpha), b = *static_cast<const float*>(beta);
-  const auto* in = static_cast<const float*>(x);
-  const auto* og = static_cast<const float*>(dy);
   auto* fg = static_cast<float*>(dw);
+  const cudnnTensorStruct xt = *x_desc, dyt = *dy_desc;
   return queue(h, [=] {
+    const std::vector<float> in = gather(xt, static_cast<const float*>(x));
+    const std::vector<float> og = gather(dyt, static_cast<const float*>(dy));
     std::vector<float> acc(g.filter_count(), 0.f);
     each_group(g, [&](int n, int grp, float* cols, int rows, int spatial, int kg) {
-      to_columns(g, in, n, grp, cols);
+      to_columns(g, in.data(), n, grp, cols);
       Rows(acc.data() + size_t(grp) * kg * rows, kg, rows).noalias() +=
-          ConstRows(og + (size_t(n) * g.k + size_t(grp) * kg) * spatial, kg, spatial) *
+          ConstRows(og.data() + (size_t(n) * g.k + size_t(grp) * kg) * spatial, kg, spatial) *
           ConstRows(cols, rows, spatial).transpose();
     });
     blend(fg, acc, a, b);
