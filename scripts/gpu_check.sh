@@ -552,11 +552,13 @@ gpu_run() {
       echo "LeNet inner products (cuBLAS or the small-GEMM kernel):"
       { grep -o "GEMM [0-9]*x[0-9]*x[0-9]*.*: cuBLAS.*" "$logs/bench_time_layers.txt" || true; } |
         head -6 | sed 's/^/  /'
-      # The last `time` run is CaffeNet b256 with TF32: conv1's forward and weight
-      # gradient (cuDNN, or im2col + GEMM in large or L2-sized chunks).
-      echo "CaffeNet b256 conv1 with TF32, each way timed:"
-      { grep -o "layer 'conv1' (Convolution): .* timed: .*" "$logs/bench_time_layers.txt" ||
-        true; } | tail -2 | sed 's/^/  /'
+      # The last `time` run is CaffeNet b256 with TF32: the way each of its 14
+      # convolution passes takes (cuDNN's algorithm, once a group for conv2/4/5, or
+      # im2col + GEMM in large or L2-sized chunks); all the times are in the log.
+      echo "CaffeNet b256 with TF32, the way each convolution pass takes:"
+      { grep -o "layer 'conv[0-9]' (Convolution): .* timed: .*" "$logs/bench_time_layers.txt" ||
+        true; } | tail -14 |
+        sed -E "s/^layer '(conv[0-9])' \(Convolution\): ([a-z-]+) timed: .*; taking (.*)$/  \1 \2: \3/"
     fi
     echo "logs: $logs${OUT:+ (and \$OUT)}"
     if [ "$failed" = 0 ]; then echo "RESULT: all steps passed"; else echo "RESULT: FAILED"; fi
