@@ -45,18 +45,21 @@ struct PendingSlot {
 PendingSlot pending[kSlots];
 
 extern "C" void remove_pending_and_die(int sig) {
+  bool removed = false;
   for (PendingSlot& s : pending) {
     const int n = s.count.load(std::memory_order_acquire);
-    for (int i = 0; i < n; ++i) ::unlink(s.path[i]);
+    for (int i = 0; i < n; ++i) removed |= ::unlink(s.path[i]) == 0;
   }
   // Folders last, the latest slots (subfolders) before the earlier ones they are in.
   for (int k = kSlots - 1; k >= 0; --k) {
     const int n = pending[k].count.load(std::memory_order_acquire);
     for (int i = 0; i < n; ++i) ::rmdir(pending[k].path[i]);
   }
-  static const char kNote[] = "interrupted: unfinished output removed\n";
-  ssize_t ignored = ::write(STDERR_FILENO, kNote, sizeof kNote - 1);
-  (void)ignored;
+  if (removed) {
+    static const char kNote[] = "interrupted: unfinished output removed\n";
+    ssize_t ignored = ::write(STDERR_FILENO, kNote, sizeof kNote - 1);
+    (void)ignored;
+  }
   ::signal(sig, SIG_DFL);
   ::raise(sig);  // the default action: the process ends by the signal, as it would have
 }
@@ -132,6 +135,12 @@ void write_special(const std::string& path, std::string_view bytes) {
 
 void write_file_atomic(const std::string& path, std::string_view bytes) {
   if (path.empty()) throw Error("the output path is empty");
+  // A symbolic link (/dev/stdout to a redirected file) stays: its target is replaced.
+  std::error_code ec;
+  if (fs::is_symlink(path, ec)) {
+    const fs::path target = fs::canonical(path, ec);
+    if (!ec && target.string() != path) return write_file_atomic(target.string(), bytes);
+  }
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) throw Error(path, "is a folder, expected a file");

@@ -35,7 +35,7 @@ int entries(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("write_file_atomic writes devices and pipes straight, and refuses folders and ''",
+TEST_CASE("write_file_atomic writes devices, pipes and links' targets; refuses folders and ''",
           "[data][atomic_file]") {
   const fs::path dir = fresh_dir("special");
   // A FIFO stands for /dev/null and the like: the rename of a temporary would replace
@@ -60,6 +60,18 @@ TEST_CASE("write_file_atomic writes devices and pipes straight, and refuses fold
   REQUIRE(::stat(fifo.c_str(), &st) == 0);
   CHECK(S_ISFIFO(st.st_mode));
   CHECK(entries(dir) == 1);
+
+  // A link to a regular file stays a link; the file it points to gets the bytes.
+  std::ofstream(dir / "target.txt") << "old";
+  fs::create_symlink(dir / "target.txt", dir / "link.txt");
+  write_file_atomic((dir / "link.txt").string(), "new");
+  CHECK(fs::is_symlink(dir / "link.txt"));
+  std::ifstream target(dir / "target.txt");
+  std::string text;
+  std::getline(target, text);
+  CHECK(text == "new");
+  fs::remove(dir / "target.txt");
+  fs::remove(dir / "link.txt");
 
   CHECK_THROWS_WITH(write_file_atomic(dir.string(), "x"),
                     Catch::Contains("is a folder, expected a file"));
