@@ -1,4 +1,6 @@
 #ifdef CORTADO_WITH_CUDNN
+#include "cuda/layers/gemm_conv.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <climits>
@@ -6,7 +8,6 @@
 
 #include "cuda/layers/channel_bias.hpp"
 #include "cuda/layers/cudnn_conv.hpp"
-#include "cuda/layers/gemm_conv.hpp"
 #include "cuda/math/gemm.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
