@@ -33,12 +33,13 @@ std::string dims(int a, int b, int c, int d) {
 
 // The first (fastest) of cudnnFind's results that can run here: it succeeded, in
 // FP32 math, with a workspace (asked again for our descriptor, whose math type is
-// FMA, or default with `tf32`) within `limit`, and deterministic if asked. cudnnFind times each algorithm in
-// the descriptor's math type and in default math; an entry in default math is taken
+// FMA, or default with `tf32`) within `limit`, and deterministic if asked. cudnnFind times each
+// algorithm in the descriptor's math type and in default math; an entry in default math is taken
 // only where no FMA entry qualifies (its timing may have used TF32; ours will not).
 // With `tf32` entries in default and tensor-op math qualify in the first pass as well
 // (for FP32 data both mean TF32 tensor cores on Ampere and later; conversion to FP16
 // never qualifies): the fastest wins, and runs in the math type it was timed in.
+// The workspace is asked for in the math type the entry will run in (it may differ).
 // Returns the entry's index, or -1.
 template <class Perf, class WorkspaceFn>
 int pick(const std::vector<Perf>& found, int n, size_t limit, bool deterministic, bool tf32,
@@ -53,7 +54,8 @@ int pick(const std::vector<Perf>& found, int n, size_t limit, bool deterministic
         continue;
       if (deterministic && p.determinism != CUDNN_DETERMINISTIC) continue;
       size_t need = 0;
-      if (workspace(p.algo, &need) != CUDNN_STATUS_SUCCESS || need > limit) continue;
+      const cudnnMathType_t run_math = tf32 ? p.mathType : CUDNN_FMA_MATH;
+      if (workspace(p.algo, run_math, &need) != CUDNN_STATUS_SUCCESS || need > limit) continue;
       *bytes = need;
       return i;
     }
@@ -204,9 +206,17 @@ CudnnConv::Choices& CudnnConv::choices() {
 }
 
 const CudnnConv::Descriptors& CudnnConv::prepare(const Choice& c) {
+  if (c.per_group) ++per_group_runs;
   const Descriptors& d = c.per_group ? one_group_ : whole_;
   check(cudnnSetConvolutionMathType(d.conv, c.math), "cudnnSetConvolutionMathType");
   return d;
+}
+
+void CudnnConv::reset_math(const Descriptors& d) {
+  // (a run leaves the descriptor in its choice's math type; cudnnFind must search in
+  // the one the shape was described with)
+  check(cudnnSetConvolutionMathType(d.conv, described_tf32_ ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH),
+        "cudnnSetConvolutionMathType");
 }
 
 bool CudnnConv::try_per_group() const {
@@ -282,7 +292,13 @@ void CudnnConv::consider(Direction d, Choice* c, const Run& run,
   std::string timings = fmt::format("{} {:.3f} ms", name(*c), best);
   Choice fastest = *c;
   for (const Choice& a : others) {
-    const float ms = time_ms([&] { run(a); });
+    float ms = 0.f;
+    try {  // an alternative the library refuses at this shape is just not taken
+      ms = time_ms([&] { run(a); });
+    } catch (const Error& e) {
+      timings += fmt::format(", {} failed ({})", name(a), e.what());
+      continue;
+    }
     timings += fmt::format(", {} {:.3f} ms", name(a), ms);
     if (ms < best) {
       best = ms;
@@ -303,6 +319,7 @@ std::string CudnnConv::no_algorithm(const char* direction) const {
 
 bool CudnnConv::find_forward(const Descriptors& d, const std::string& what, Choice* c) {
   cudnnHandle_t h = Context::get().cudnn();
+  reset_math(d);
   int max = 0;
   check(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max),
         "cudnnGetConvolutionForwardAlgorithmMaxCount");
@@ -318,7 +335,9 @@ bool CudnnConv::find_forward(const Descriptors& d, const std::string& what, Choi
     check(cudnnFindConvolutionForwardAlgorithm(h, d.in, d.filter, d.conv, d.out, max, &n,
                                                found.data()),
           "cudnnFindConvolutionForwardAlgorithm");
-  auto workspace = [&](cudnnConvolutionFwdAlgo_t a, size_t* bytes) {
+  auto workspace = [&](cudnnConvolutionFwdAlgo_t a, cudnnMathType_t math, size_t* bytes) {
+    const cudnnStatus_t set = cudnnSetConvolutionMathType(d.conv, math);
+    if (set != CUDNN_STATUS_SUCCESS) return set;
     return cudnnGetConvolutionForwardWorkspaceSize(h, d.in, d.filter, d.conv, d.out, a, bytes);
   };
   return choose(what, "forward", found, n, deterministic(), described_tf32_, workspace, c);
@@ -326,6 +345,7 @@ bool CudnnConv::find_forward(const Descriptors& d, const std::string& what, Choi
 
 bool CudnnConv::find_backward_data(const Descriptors& d, const std::string& what, Choice* c) {
   cudnnHandle_t h = Context::get().cudnn();
+  reset_math(d);
   int max = 0;
   check(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max),
         "cudnnGetConvolutionBackwardDataAlgorithmMaxCount");
@@ -339,7 +359,9 @@ bool CudnnConv::find_backward_data(const Descriptors& d, const std::string& what
     check(cudnnFindConvolutionBackwardDataAlgorithm(h, d.filter, d.out, d.conv, d.in, max, &n,
                                                     found.data()),
           "cudnnFindConvolutionBackwardDataAlgorithm");
-  auto workspace = [&](cudnnConvolutionBwdDataAlgo_t a, size_t* bytes) {
+  auto workspace = [&](cudnnConvolutionBwdDataAlgo_t a, cudnnMathType_t math, size_t* bytes) {
+    const cudnnStatus_t set = cudnnSetConvolutionMathType(d.conv, math);
+    if (set != CUDNN_STATUS_SUCCESS) return set;
     return cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.filter, d.out, d.conv, d.in, a, bytes);
   };
   return choose(what, "backward-data", found, n, deterministic(), described_tf32_, workspace, c);
@@ -347,6 +369,7 @@ bool CudnnConv::find_backward_data(const Descriptors& d, const std::string& what
 
 bool CudnnConv::find_backward_filter(const Descriptors& d, const std::string& what, Choice* c) {
   cudnnHandle_t h = Context::get().cudnn();
+  reset_math(d);
   int max = 0;
   check(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &max),
         "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount");
@@ -360,7 +383,9 @@ bool CudnnConv::find_backward_filter(const Descriptors& d, const std::string& wh
     check(cudnnFindConvolutionBackwardFilterAlgorithm(h, d.in, d.out, d.conv, d.filter, max, &n,
                                                       found.data()),
           "cudnnFindConvolutionBackwardFilterAlgorithm");
-  auto workspace = [&](cudnnConvolutionBwdFilterAlgo_t a, size_t* bytes) {
+  auto workspace = [&](cudnnConvolutionBwdFilterAlgo_t a, cudnnMathType_t math, size_t* bytes) {
+    const cudnnStatus_t set = cudnnSetConvolutionMathType(d.conv, math);
+    if (set != CUDNN_STATUS_SUCCESS) return set;
     return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.in, d.out, d.conv, d.filter, a,
                                                           bytes);
   };
@@ -369,9 +394,21 @@ bool CudnnConv::find_backward_filter(const Descriptors& d, const std::string& wh
 
 std::optional<CudnnConv::Choice> CudnnConv::per_group_choice(FindFn find) {
   if (!try_per_group()) return std::nullopt;
+  // A group's tensors start at these offsets from the whole ones (256-byte aligned):
+  // cuDNN's kernels may want 16-byte aligned pointers, which cudnnFind's own buffers
+  // always are, so misaligned groups are not tried.
   Choice g;
   g.per_group = true;
-  if (!(this->*find)(one_group_, where_ + " (one group)", &g)) return std::nullopt;
+  const GroupSteps steps = group_steps(g);
+  for (int64_t floats : {steps.in, steps.filter, steps.out})
+    if (floats % 4 != 0) return std::nullopt;
+  // An optional way: cuDNN refusing it (strided tensors) leaves cuDNN's grouped choice.
+  try {
+    if (!(this->*find)(one_group_, where_ + " (one group)", &g)) return std::nullopt;
+  } catch (const Error& e) {
+    LOG_INFO("{}: cuDNN once a group not tried: {}", where_, e.what());
+    return std::nullopt;
+  }
   return g;
 }
 
@@ -405,7 +442,6 @@ void CudnnConv::run_forward(const Choice& c, const float* in, const float* w, fl
 CudnnConv::GroupSteps CudnnConv::group_steps(const Choice& c) const {
   const ConvShape& s = shape_;
   if (!c.per_group) return {1, 0, 0, 0};
-  ++per_group_runs;
   const int64_t in_c = s.in_channels / s.group, out_c = s.out_channels / s.group;
   return {s.group, in_c * s.in_h * s.in_w, out_c * in_c * s.kernel_h * s.kernel_w,
           out_c * s.out_h * s.out_w};

@@ -116,6 +116,8 @@ class CudnnConv {
   bool find_forward(const Descriptors& d, const std::string& what, Choice* c);
   bool find_backward_data(const Descriptors& d, const std::string& what, Choice* c);
   bool find_backward_filter(const Descriptors& d, const std::string& what, Choice* c);
+  // Back to the math type the shape was described in (before a cudnnFind).
+  void reset_math(const Descriptors& d);
   // Whether cuDNN once a group is tried (a grouped shape, the policy allowing it).
   bool try_per_group() const;
   // That way's choice for a direction, found by `find` on one_group_; none where not
