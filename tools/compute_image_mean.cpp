@@ -3,6 +3,7 @@
 
 #include "caffe.pb.h"
 #include "data/mean.hpp"
+#include "util/atomic_file.hpp"
 #include "util/log.hpp"
 #include "util/proto_io.hpp"
 #include "util/tool_main.hpp"
@@ -14,6 +15,7 @@ struct Flags {
 };
 
 int run(const Flags& f) {
+  if (!f.out.empty()) cortado::check_output_spares(f.out, {f.db + "/data.mdb", f.db});
   const cortado::MeanImage mean = cortado::compute_mean(f.db);
   if (!f.out.empty()) {
     LOG_INFO("Write to {}", f.out);

@@ -5,6 +5,7 @@
 
 #include "data/mean.hpp"
 #include "data/mean_export.hpp"
+#include "util/atomic_file.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -28,6 +29,7 @@ void configure(CLI::App& app, Flags& f) {
 }
 
 int run(const Flags& f) {
+  if (!f.out.empty()) cortado::check_output_spares(f.out, {f.in});
   const cortado::MeanImage mean = cortado::read_mean_binaryproto(f.in);
   if (f.per_channel)
     for (float v : cortado::channel_means(mean))

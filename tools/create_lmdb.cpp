@@ -8,6 +8,7 @@
 
 #include "data/image_db_builder.hpp"
 #include "data/image_set.hpp"
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/tool_main.hpp"
@@ -108,6 +109,7 @@ int run(const Flags& f) {
   opt.skip_bad = f.skip_bad;
   opt.threads = f.threads;
   opt.progress = ::isatty(STDERR_FILENO) != 0;
+  cortado::check_output_spares(f.output, {f.source, f.list});
   const cortado::ImageDbReport report = cortado::build_image_db(f.source, images, f.output, opt);
 
   for (const auto& part : report.parts) {

@@ -5,6 +5,7 @@
 
 #include "data/lmdb_inspect.hpp"
 #include "db/lmdb.hpp"
+#include "util/atomic_file.hpp"
 #include "util/tool_main.hpp"
 
 namespace {
@@ -31,6 +32,7 @@ int run(const Flags& f) {
   cortado::LmdbReader db(f.db);
   const cortado::EntrySelection sel{f.key, f.limit};
   if (!f.export_dir.empty()) {
+    cortado::check_output_spares(f.export_dir, {f.db});
     const size_t n = cortado::export_images(db, sel, f.export_dir, f.force);
     std::cout << "exported " << n << " images to " << f.export_dir << "\n";
   } else if (f.summary) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <random>
 #include <sstream>
 
@@ -174,9 +175,40 @@ void check_output_path(const std::string& path) {
     throw Error(path, "cannot write: folder '" + parent.string() + "' does not exist");
 }
 
+namespace {
+// Whether `inner` is `outer` or inside it (both absolute and normalised).
+bool within(const fs::path& inner, const fs::path& outer) {
+  auto o = outer.begin(), i = inner.begin();
+  for (; o != outer.end(); ++o, ++i) {
+    if (o->empty() && std::next(o) == outer.end()) break;  // a trailing '/'
+    if (i == inner.end() || *i != *o) return false;
+  }
+  return true;
+}
+
+fs::path resolved(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  return ec ? fs::absolute(path).lexically_normal() : p;
+}
+}  // namespace
+
+void check_output_spares(const std::string& output, const std::vector<std::string>& inputs) {
+  const fs::path out = resolved(output);
+  std::error_code ec;
+  if (within(fs::current_path(ec), out))
+    throw Error(output, "is the current folder or holds it: refusing to write over it");
+  for (const std::string& in : inputs)
+    if (!in.empty() && within(resolved(in), out))
+      throw Error(output, "is the input '" + in + "' or holds it: refusing to write over it");
+}
+
+// ("a/b/.." is "a": replacing it must replace a, not remove a and fail on a/b/..)
 AtomicDir::AtomicDir(const std::string& final_path, bool overwrite)
-    : final_(final_path), overwrite_(overwrite) {
-  if (final_.empty()) throw Error("the output path is empty");
+    : final_(fs::path(final_path).lexically_normal().string()), overwrite_(overwrite) {
+  if (final_path.empty()) throw Error("the output path is empty");
+  while (final_.size() > 1 && final_.back() == '/') final_.pop_back();
+  check_output_spares(final_, {});
   std::error_code ec;
   if (fs::exists(final_, ec) && !overwrite_)
     throw Error(final_, "already exists (use --force to overwrite)");

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cortado {
 
@@ -18,6 +19,12 @@ void write_file_atomic(const std::string& path, std::string_view bytes);
 // that exists. A tool writing several files asks first for each, so that a bad last
 // path does not leave the first files written.
 void check_output_path(const std::string& path);
+
+// An output must not be (or be a folder holding) one of the tool's `inputs`, the
+// current folder, or a folder above it: replacing it (--force) or writing it would
+// destroy what the tool reads or the user's working folder. An Error naming both if it
+// is. AtomicDir asks for the current folder itself; tools add their inputs.
+void check_output_spares(const std::string& output, const std::vector<std::string>& inputs);
 
 // While alive, `paths` (files, then the folders they are in) are removed if SIGINT,
 // SIGTERM or SIGHUP ends the process (see above); folders registered later go first.

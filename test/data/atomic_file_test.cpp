@@ -81,6 +81,30 @@ TEST_CASE("write_file_atomic writes devices, pipes and links' targets; refuses f
   fs::remove_all(dir);
 }
 
+TEST_CASE("An output may not be an input, hold one, or hold the current folder",
+          "[data][atomic_file]") {
+  const fs::path dir = fresh_dir("spares");
+  const std::string images = (dir / "images").string(), list = (dir / "list.txt").string();
+  fs::create_directories(dir / "images" / "cats");
+  std::ofstream(list) << "cats/a.png 0\n";
+  // (only checks: nothing is written or removed here)
+  CHECK_THROWS_WITH(check_output_spares(images, {images, list}),
+                    Catch::Contains("is the input '" + images + "'"));
+  CHECK_THROWS_WITH(check_output_spares(list, {images, list}), Catch::Contains("is the input"));
+  CHECK_THROWS_WITH(check_output_spares(dir.string(), {images}), Catch::Contains("holds it"));
+  CHECK_THROWS_WITH(check_output_spares(images + "/cats/..", {images}),
+                    Catch::Contains("is the input"));
+  CHECK_THROWS_WITH(check_output_spares(".", {}), Catch::Contains("is the current folder"));
+  CHECK_THROWS_WITH(check_output_spares("..", {}), Catch::Contains("is the current folder"));
+  CHECK_THROWS_WITH(check_output_spares("/", {}), Catch::Contains("is the current folder"));
+  CHECK_THROWS_WITH(AtomicDir(".", true), Catch::Contains("is the current folder"));
+  // Beside or inside an input is fine: images/train_lmdb, a mean file in the DB folder.
+  CHECK_NOTHROW(check_output_spares(images + "/train_lmdb", {images, list}));
+  CHECK_NOTHROW(check_output_spares((dir / "images_lmdb").string(), {images, list}));
+  CHECK(fs::exists(list));
+  fs::remove_all(dir);
+}
+
 TEST_CASE("A SIGTERM or SIGINT while an LMDB folder is written removes its temporary",
           "[data][atomic_file]") {
   const int sig = GENERATE(SIGTERM, SIGINT);

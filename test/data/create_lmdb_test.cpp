@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -171,6 +172,14 @@ TEST_CASE("create_lmdb refuses to overwrite without --force", "[data][create_lmd
   auto forced = create(args + " --gray --force", images(), out);
   CHECK(forced.exit_code == 0);
   CHECK(parse(read_all(out)[0].second).channels() == 1);
+  // --force never replaces the source folder itself (its images would be gone).
+  const std::string copy = temp_dir("force_source") + "/images";
+  fs::copy(images(), copy);
+  const size_t files = std::distance(fs::directory_iterator(copy), fs::directory_iterator());
+  auto onto_source = create(args + " --force", copy, copy);
+  CHECK(onto_source.exit_code == 1);
+  CHECK_THAT(onto_source.err, Catch::Contains("is the input"));
+  CHECK(std::distance(fs::directory_iterator(copy), fs::directory_iterator()) == long(files));
 }
 
 TEST_CASE("create_lmdb errors are one line and leave nothing behind",
