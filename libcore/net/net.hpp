@@ -60,8 +60,11 @@ class Net {
   void share_trained_layers_with(const Net& other);
   // Copies blobs by layer name. Source layers missing here are logged and skipped;
   // a blob count or shape mismatch is an Error naming the layer and both shapes.
-  void copy_trained_layers_from(const caffe::NetParameter& param);
-  // A binary caffemodel (old V0/V1 files are upgraded). One file, not a list.
+  // Returns how many layers got blobs.
+  int copy_trained_layers_from(const caffe::NetParameter& param);
+  // A binary caffemodel (old V0/V1 files are upgraded). One file, not a list. A file
+  // none of whose layers gives this net (when it has parameters) any blob is an Error:
+  // every layer renamed, or weights of another net, would go on with the fillers'.
   void copy_trained_layers_from(const std::string& caffemodel);
   // The net as Caffe would write it: each layer's full LayerParameter plus its blobs.
   void to_proto(caffe::NetParameter* param, bool write_diff = false) const;

@@ -1,5 +1,7 @@
 // Weights in and out of a Net: sharing with another net, copying from a
 // caffemodel by layer name, and writing the net as a caffemodel.
+#include <algorithm>
+
 #include "caffe.pb.h"
 #include "net/net.hpp"
 #include "net/upgrade.hpp"
@@ -47,7 +49,8 @@ void Net::share_trained_layers_with(const Net& other) {
   }
 }
 
-void Net::copy_trained_layers_from(const caffe::NetParameter& param) {
+int Net::copy_trained_layers_from(const caffe::NetParameter& param) {
+  int copied = 0;
   for (const auto& source : param.layer()) {
     const int target_id = layer_index(source.name());
     if (target_id < 0) {
@@ -74,7 +77,9 @@ void Net::copy_trained_layers_from(const caffe::NetParameter& param) {
         throw Error(where_of(target), "param " + std::to_string(j) + ": " + e.what());
       }
     }
+    if (source.blobs_size() > 0) ++copied;
   }
+  return copied;
 }
 
 void Net::copy_trained_layers_from(const std::string& caffemodel) {
@@ -86,7 +91,13 @@ void Net::copy_trained_layers_from(const std::string& caffemodel) {
   // layers: copying nothing from it would go on silently with the fillers' weights.
   if (param.layer_size() == 0)
     throw Error(caffemodel, "holds no layers: not a .caffemodel (empty, or another kind of file)");
-  copy_trained_layers_from(param);
+  const bool has_params = std::any_of(layers_.begin(), layers_.end(),
+                                      [](const auto& l) { return !l->blobs().empty(); });
+  if (copy_trained_layers_from(param) == 0 && has_params)
+    throw Error(caffemodel, "none of its " + std::to_string(param.layer_size()) +
+                                " layers is named like a layer of net '" + name_ +
+                                "' with parameters: nothing to copy (renamed layers, or "
+                                "another net's weights?)");
 }
 
 void Net::to_proto(caffe::NetParameter* param, bool write_diff) const {

@@ -239,6 +239,18 @@ TEST_CASE("bad weights: a blob with too few values names the layer and the param
                     Catch::Contains("layer 'ip1'") && Catch::Contains("param 1: blob holds 499"));
 }
 
+TEST_CASE("bad weights: a caffemodel that matches no layer of the net is refused",
+          "[engine][net][bad]") {
+  // LeNet with every layer renamed: the golden weights would give it nothing.
+  caffe::NetParameter p;
+  read_net_param_text(test::testdata("nets/lenet_deploy.prototxt"), &p);
+  for (auto& l : *p.mutable_layer()) l.set_name("x_" + l.name());
+  Net net(p, caffe::TEST);
+  const std::string model = test::testdata("lenet/lenet_iter_1000.caffemodel");
+  CHECK_THROWS_WITH(net.copy_trained_layers_from(model),
+                    Catch::Contains(model) && Catch::Contains("nothing to copy"));
+}
+
 TEST_CASE("bad weights: an empty file or a mean file is not taken for weights",
           "[engine][net][bad]") {
   auto net = load("bad/lenet_wrong_conv1.prototxt");
