@@ -1,5 +1,8 @@
 #include "layers/image_data.hpp"
 
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <fstream>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>  // IMREAD_* flags
@@ -42,8 +45,11 @@ ImageList read_list(const std::string& source, const std::string& where) {
     const size_t space = line.find_last_of(' ');
     const std::string label_text = space == std::string::npos ? "" : line.substr(space + 1);
     char* end = nullptr;
+    errno = 0;
     const long label = std::strtol(label_text.c_str(), &end, 10);
-    if (space == std::string::npos || space == 0 || label_text.empty() || *end != '\0')
+    // (a label past int's range would wrap around into another class)
+    if (space == std::string::npos || space == 0 || label_text.empty() || *end != '\0' ||
+        errno == ERANGE || label < INT_MIN || label > INT_MAX)
       throw Error(source + ":" + std::to_string(number),
                   "expected '<image path> <integer label>', got '" + line + "'");
     lines.emplace_back(line.substr(0, space), static_cast<int>(label));

@@ -120,6 +120,11 @@ TEST_CASE("ImageData rejects malformed lists and missing images", "[layers][imag
   auto missing = layer_of("type: 'ImageData' image_data_param { source: '" + dir +
                           "/missing.txt' batch_size: 1 }");
   CHECK_THROWS_WITH(missing->setup({}, {&data, &label}), Catch::Contains("does_not_exist.png"));
+  // A label past int's range would wrap around into another class (4294967299 -> 3).
+  std::ofstream(dir + "/huge.txt") << "ankle_boot.0.png 4294967299\n";
+  auto huge = layer_of("type: 'ImageData' image_data_param { source: '" + dir +
+                       "/huge.txt' root_folder: '" + testdata("images") + "/' batch_size: 1 }");
+  CHECK_THROWS_WITH(huge->setup({}, {&data, &label}), Catch::Contains("huge.txt:1"));
 }
 
 TEST_CASE("Input shapes its tops from input_param", "[layers][input]") {
