@@ -225,7 +225,7 @@ void check_update_rule(const caffe::SolverParameter& solver, const std::string& 
                            "\" (known types: AdaDelta, AdaGrad, Adam, Nesterov, RMSProp, SGD)");
   if ((type == "AdaGrad" || type == "RMSProp") && solver.momentum() != 0.f)
     throw Error(where, "momentum cannot be used with " + type + " (set momentum: 0)");
-  if (type == "RMSProp" && (solver.rms_decay() < 0.f || solver.rms_decay() > 1.f))
+  if (type == "RMSProp" && (solver.rms_decay() < 0.f || solver.rms_decay() >= 1.f))  // as Caffe
     throw Error(where, "rms_decay should lie between 0 and 1");
   const std::string& reg = solver.regularization_type();
   if (reg != "L2" && reg != "L1")

@@ -61,6 +61,17 @@ TEST_CASE("train refuses unknown solver types and lr policies", "[training][erro
              Catch::Contains("unknown lr_policy \"cosine\""));
 }
 
+TEST_CASE("train refuses RMSProp's rms_decay outside [0, 1), as Caffe does", "[training][errors]") {
+  Workdir dir("err_rms_decay");
+  for (const char* decay : {"1", "-0.1"}) {
+    std::string solver = lenet_solver(10, 0, std::string("type: \"RMSProp\" rms_decay: ") + decay);
+    solver.replace(solver.find("momentum: 0.9"), 13, "momentum: 0");
+    dir.write("s.prototxt", solver);
+    CHECK_THAT(one_line_error(run_tool("train", "--solver s.prototxt"), "train"),
+               Catch::Contains("rms_decay should lie between 0 and 1"));
+  }
+}
+
 TEST_CASE("resume refuses a snapshot from a different net", "[training][errors]") {
   Workdir dir("err_other_net");
   // A net with one InnerProduct layer: its solverstate keeps 2 history blobs, LeNet's 8.
