@@ -40,7 +40,7 @@ int run(const Flags& f) {
   if (f.delimiter.size() != 1) throw cortado::Error("--delimiter", "must be one character");
   if (!f.outdir.empty() && !fs::is_directory(f.outdir))
     throw cortado::Error(f.outdir, "is not a folder (OUTDIR must exist)");
-  if (!f.plot.empty()) cortado::check_output_path(f.plot);  // before the tables are written
+  if (!f.plot.empty()) au::check_plot_path(f.plot);  // before the tables are written
   const std::string text = cortado::read_file(f.log);
   const au::RunTables run = au::looks_like_metrics(text) ? au::parse_metrics(text, f.log)
                                                          : au::parse_caffe_log_file(f.log);

@@ -82,6 +82,11 @@ std::string terminal_for(const std::string& path) {
 
 }  // namespace
 
+void check_plot_path(const std::string& out_path) {
+  check_output_path(out_path);
+  terminal_for(out_path);
+}
+
 std::string plot_script(const RunTables& run, const std::string& title, const std::string& terminal,
                         const std::string& output) {
   const std::vector<Series> series = series_of(run);

@@ -13,6 +13,10 @@ namespace cortado::authoring {
 // `out_path` ends in .png, .svg or .pdf; `title` heads the chart.
 void plot_run(const RunTables& run, const std::string& title, const std::string& out_path);
 
+// An Error if plot_run could not write `out_path` (its format, its folder): asked
+// before anything else is written.
+void check_plot_path(const std::string& out_path);
+
 // The gnuplot script plot_run feeds (for tests and for people who want to edit it).
 std::string plot_script(const RunTables& run, const std::string& title, const std::string& terminal,
                         const std::string& output);

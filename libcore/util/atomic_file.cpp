@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -120,9 +121,23 @@ bool write_all(int fd, std::string_view bytes) {
   return true;
 }
 
-// A device or pipe: no temporary and no rename (which would replace it by a file).
+// /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: N; else -1.
+int stream_fd(const std::string& path) {
+  if (path == "/dev/stdout") return STDOUT_FILENO;
+  if (path == "/dev/stderr") return STDERR_FILENO;
+  for (const char* prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    const std::string p(prefix);
+    if (path.size() > p.size() && path.compare(0, p.size(), p) == 0 &&
+        path.find_first_not_of("0123456789", p.size()) == std::string::npos)
+      return std::atoi(path.c_str() + p.size());
+  }
+  return -1;
+}
+
+// A device, pipe or unresolvable link: no temporary and no rename (which would
+// replace it by a file); created if missing.
 void write_special(const std::string& path, std::string_view bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(path, "cannot write: " + errno_text());
   if (!write_all(fd, bytes)) {
     const std::string why = errno_text();
@@ -136,11 +151,19 @@ void write_special(const std::string& path, std::string_view bytes) {
 
 void write_file_atomic(const std::string& path, std::string_view bytes) {
   if (path.empty()) throw Error("the output path is empty");
-  // A symbolic link (/dev/stdout to a redirected file) stays: its target is replaced.
+  // The process's own streams: written to, at their position (a file redirected with
+  // >> keeps what it had, and what the tool prints next follows).
+  if (const int fd = stream_fd(path); fd >= 0) {
+    if (!write_all(fd, bytes)) throw Error(path, "write failed: " + errno_text());
+    return;
+  }
+  // Another symbolic link stays: its target is replaced, or written through where it
+  // cannot be resolved (a link is never replaced by a file).
   std::error_code ec;
   if (fs::is_symlink(path, ec)) {
     const fs::path target = fs::canonical(path, ec);
-    if (!ec && target.string() != path) return write_file_atomic(target.string(), bytes);
+    if (ec) return write_special(path, bytes);
+    if (target.string() != path) return write_file_atomic(target.string(), bytes);
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
@@ -173,6 +196,9 @@ void check_output_path(const std::string& path) {
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty() && !fs::is_directory(parent, ec))
     throw Error(path, "cannot write: folder '" + parent.string() + "' does not exist");
+  const std::string folder = parent.empty() ? "." : parent.string();
+  if (::access(folder.c_str(), W_OK) != 0)
+    throw Error(path, "cannot write: folder '" + folder + "' is not writable");
 }
 
 namespace {

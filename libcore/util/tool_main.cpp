@@ -24,13 +24,14 @@ std::string one_line(std::string text) {
 }
 
 // No option or argument of any tool means anything when given as "": it is a script's
-// unset variable (--weights $W), and taken as "not given" it would silently train from
-// scratch or write nowhere.
+// unset variable (--weights "$W"), and taken as "not given" it would silently train
+// from scratch or write nowhere. Except --gpu: Caffe takes -gpu "" as not given (the
+// solver's mode), and scripts pass --gpu "$GPU" that way.
 void refuse_empty_values(const CLI::App& app) {
   for (const CLI::Option* opt : app.get_options()) {
+    if (opt->check_name("--gpu")) continue;
     for (const std::string& value : opt->results())
-      if (value.empty() && opt->get_type_size() != 0)
-        throw CLI::ValidationError(opt->get_name(), "an empty value");
+      if (value.empty()) throw CLI::ValidationError(opt->get_name(), "an empty value");
   }
   for (const CLI::App* sub : app.get_subcommands()) refuse_empty_values(*sub);
 }

@@ -139,6 +139,11 @@ TEST_CASE("tools report an unwritable output path", "[authoring][errors]") {
   REQUIRE(r.exit_code == 1);
   contains(r.err, nowhere + ".png: cannot write");
   CHECK(fs::is_empty(dir));
+  r = run_tool("parse_log",
+               testdata("authoring/lenet_train.log") + " " + dir + " --plot " + dir + "/chart.jpg");
+  REQUIRE(r.exit_code == 1);
+  contains(r.err, "--plot writes .png, .svg or .pdf");
+  CHECK(fs::is_empty(dir));
 }
 
 TEST_CASE("parse_log reports a log with no iterations", "[authoring][errors]") {

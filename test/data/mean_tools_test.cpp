@@ -201,6 +201,12 @@ TEST_CASE("convert_mean --per-channel, png and txt", "[data][mean]") {
   const std::string txt = slurp_file(dir + "/mean.dat");
   CHECK(txt.rfind("# 1 28 28\n", 0) == 0);
   CHECK(std::count(txt.begin(), txt.end(), '\n') == 29);
+
+  // To the tool's own stdout (here a file the runner redirected it to): written there,
+  // not put in place of /dev/stdout.
+  r = run_tool("convert_mean", "--format txt " + in + " /dev/stdout");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == txt);
 }
 
 TEST_CASE("convert_mean bad inputs are one-line errors and write nothing",
