@@ -120,6 +120,7 @@ void plot_run(const RunTables& run, const std::string& title, const std::string&
   ::fchmod(fd, 0644);  // mkstemp's 0600 would make the chart private
   ::close(fd);
   const std::string tmp = tmpl, err = tmp + ".err";
+  const RemoveOnSignal on_signal({tmp, err}, false);
   auto cleanup = [&] {
     ::unlink(tmp.c_str());
     ::unlink(err.c_str());

@@ -209,13 +209,10 @@ ImageDbReport build_image_db(const std::string& root, std::vector<LabeledImage> 
   AtomicDir dir(output, opt.force);
   ImageDbReport report;
   std::vector<std::unique_ptr<LmdbWriter>> writers;
-  std::vector<std::unique_ptr<RemoveOnSignal>> parts_on_signal;  // the split's subfolders
   for (size_t d = 0; d < lists.size(); ++d) {
     std::string path = dir.temp_path();
     if (lists.size() > 1) {
       path += d == 0 ? "/train_lmdb" : "/valid_lmdb";
-      parts_on_signal.push_back(std::make_unique<RemoveOnSignal>(
-          std::initializer_list<std::string>{path + "/data.mdb", path + "/lock.mdb", path}));
       fs::create_directory(path);
     }
     writers.push_back(std::make_unique<LmdbWriter>(path));
@@ -275,7 +272,6 @@ ImageDbReport build_image_db(const std::string& root, std::vector<LabeledImage> 
   }
   writers.clear();
   dir.commit();
-  parts_on_signal.clear();
   return report;
 }
 

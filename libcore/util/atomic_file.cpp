@@ -1,12 +1,15 @@
 #include "util/atomic_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -34,29 +37,69 @@ std::string temp_name_beside(const std::string& path) {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// The temporaries being written, for the signal handler: a slot holds up to three
-// paths (a file; or an LMDB folder's two files, then the folder), each unlinked and
-// then rmdir'ed, calls that are safe in a handler (a path that is not there, or not
-// of that kind, just fails). A path too long for a slot is not registered.
+// The temporaries being written, for the signal handler: a slot holds a few files,
+// or one folder, removed with what is in it (two levels deep: an LMDB split, an
+// export of images). Only calls that are safe in a handler: unlink, openat,
+// getdents64, unlinkat (a path that is not there just fails). A path too long for a
+// slot is not registered.
 constexpr int kSlots = 8, kSlotPaths = 3, kPathBytes = 4096;
 struct PendingSlot {
   std::atomic<bool> claimed{false};
   std::atomic<int> count{0};  // paths valid in `path`, published after they are written
+  bool folder = false;        // path[0] is a folder
   char path[kSlotPaths][kPathBytes];
 };
 PendingSlot pending[kSlots];
 
+struct DirEntry64 {  // the kernel's linux_dirent64
+  uint64_t ino;
+  int64_t off;
+  unsigned short reclen;
+  unsigned char type;
+  char name[1];
+};
+
+// Removes `name` (under parent_fd) and, `depth` levels deep, what it holds; true if
+// anything went.
+bool remove_tree(int parent_fd, const char* name, int depth) {
+  bool removed = false;
+  const int fd = ::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    alignas(8) char buf[4096];
+    for (int pass = 0; pass < 64; ++pass) {  // entries removed while listed may be skipped
+      bool any = false;
+      ::lseek(fd, 0, SEEK_SET);
+      long n;
+      while ((n = ::syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+        for (long at = 0; at < n;) {
+          const auto* e = reinterpret_cast<const DirEntry64*>(buf + at);
+          at += e->reclen;
+          const char* entry = e->name;
+          if (entry[0] == '.' && (entry[1] == 0 || (entry[1] == '.' && entry[2] == 0))) continue;
+          if (::unlinkat(fd, entry, 0) == 0)
+            any = true;
+          else if (depth > 0 && remove_tree(fd, entry, depth - 1))
+            any = true;
+        }
+      removed |= any;
+      if (!any) break;
+    }
+    ::close(fd);
+  }
+  return (::unlinkat(parent_fd, name, AT_REMOVEDIR) == 0) || removed;
+}
+
 extern "C" void remove_pending_and_die(int sig) {
+  const int saved_errno = errno;
   bool removed = false;
   for (PendingSlot& s : pending) {
     const int n = s.count.load(std::memory_order_acquire);
-    for (int i = 0; i < n; ++i) removed |= ::unlink(s.path[i]) == 0;
+    if (n > 0 && s.folder)
+      removed |= remove_tree(AT_FDCWD, s.path[0], 2);
+    else
+      for (int i = 0; i < n; ++i) removed |= ::unlink(s.path[i]) == 0;
   }
-  // Folders last, the latest slots (subfolders) before the earlier ones they are in.
-  for (int k = kSlots - 1; k >= 0; --k) {
-    const int n = pending[k].count.load(std::memory_order_acquire);
-    for (int i = 0; i < n; ++i) ::rmdir(pending[k].path[i]);
-  }
+  errno = saved_errno;
   if (removed) {
     static const char kNote[] = "interrupted: unfinished output removed\n";
     ssize_t ignored = ::write(STDERR_FILENO, kNote, sizeof kNote - 1);
@@ -80,10 +123,9 @@ void install_signal_cleanup() {
   }
 }
 
-// Registers `paths` for removal on a signal; the slot, or -1 (all taken, or too long).
-// Slots are taken lowest first, so a later registration has a higher slot while the
-// earlier ones are held.
-int add_pending(std::initializer_list<std::string> paths) {
+// Registers `paths` (or one folder) for removal on a signal; the slot, or -1 (all
+// taken, or too long).
+int add_pending(std::initializer_list<std::string> paths, bool folder) {
   install_signal_cleanup();
   if (paths.size() > size_t{kSlotPaths}) return -1;
   for (const std::string& p : paths)
@@ -93,6 +135,7 @@ int add_pending(std::initializer_list<std::string> paths) {
     if (!pending[i].claimed.compare_exchange_strong(expected, true)) continue;
     int n = 0;
     for (const std::string& p : paths) std::memcpy(pending[i].path[n++], p.c_str(), p.size() + 1);
+    pending[i].folder = folder;
     pending[i].count.store(n, std::memory_order_release);
     return i;
   }
@@ -171,7 +214,7 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
     if (!S_ISREG(st.st_mode)) return write_special(path, bytes);
   }
   const std::string tmp = temp_name_beside(path);
-  const RemoveOnSignal on_signal({tmp});
+  const RemoveOnSignal on_signal({tmp}, false);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(path, "cannot write: " + errno_text());
   auto fail = [&](const char* what) {
@@ -242,14 +285,12 @@ AtomicDir::AtomicDir(const std::string& final_path, bool overwrite)
   if (!parent.empty() && !fs::is_directory(parent, ec))
     throw Error(final_, "parent folder does not exist");
   temp_ = temp_name_beside(final_);
-  // (an LMDB folder: its two files, then itself)
-  on_signal_.emplace(
-      std::initializer_list<std::string>{temp_ + "/data.mdb", temp_ + "/lock.mdb", temp_});
+  on_signal_.emplace(std::initializer_list<std::string>{temp_}, true);
   if (!fs::create_directory(temp_, ec)) throw Error(final_, "cannot create: " + ec.message());
 }
 
-RemoveOnSignal::RemoveOnSignal(std::initializer_list<std::string> paths)
-    : slot_(add_pending(paths)) {}
+RemoveOnSignal::RemoveOnSignal(std::initializer_list<std::string> paths, bool folder)
+    : slot_(add_pending(paths, folder && paths.size() == 1)) {}
 
 void RemoveOnSignal::release() {
   drop_pending(slot_);

@@ -26,12 +26,12 @@ void check_output_path(const std::string& path);
 // is. AtomicDir asks for the current folder itself; tools add their inputs.
 void check_output_spares(const std::string& output, const std::vector<std::string>& inputs);
 
-// While alive, `paths` (files, then the folders they are in) are removed if SIGINT,
-// SIGTERM or SIGHUP ends the process (see above); folders registered later go first.
-// For what is written inside an AtomicDir beyond its own LMDB files (subfolders).
+// While alive, `paths` (up to three files; or, with `folder`, one folder and all it
+// holds two levels down) are removed if SIGINT, SIGTERM or SIGHUP ends the process
+// (see above). For temporaries written other than by write_file_atomic or AtomicDir.
 class RemoveOnSignal {
  public:
-  explicit RemoveOnSignal(std::initializer_list<std::string> paths);
+  RemoveOnSignal(std::initializer_list<std::string> paths, bool folder);
   ~RemoveOnSignal() { release(); }
   RemoveOnSignal(const RemoveOnSignal&) = delete;
   RemoveOnSignal& operator=(const RemoveOnSignal&) = delete;
@@ -55,7 +55,7 @@ class AtomicDir {
  private:
   std::string final_, temp_;
   bool overwrite_, committed_ = false;
-  std::optional<RemoveOnSignal> on_signal_;  // its LMDB files and itself
+  std::optional<RemoveOnSignal> on_signal_;  // itself and what is written in it
 };
 
 // Reads a whole file; a missing or unreadable file is an Error naming it.

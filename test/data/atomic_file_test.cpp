@@ -118,11 +118,13 @@ TEST_CASE("A SIGTERM or SIGINT while an LMDB folder is written removes its tempo
     AtomicDir out((dir / "db").string(), false);
     std::ofstream(out.temp_path() + "/data.mdb") << "half of a database";
     std::ofstream(out.temp_path() + "/lock.mdb") << "lock";
-    // and a subfolder, as create_lmdb's train/valid split writes
+    // and a subfolder, as create_lmdb's train/valid split writes, and images, as
+    // retrieve_lmdb --export does
     const std::string part = out.temp_path() + "/train_lmdb";
-    const RemoveOnSignal part_on_signal({part + "/data.mdb", part + "/lock.mdb", part});
     fs::create_directory(part);
     std::ofstream(part + "/data.mdb") << "half of the other";
+    for (int i = 0; i < 300; ++i)  // more names than one getdents64 call returns
+      std::ofstream(out.temp_path() + "/image_" + std::to_string(i) + ".png") << "png";
     ::raise(sig);
     ::_exit(3);  // not reached: the signal ends the process
   }
