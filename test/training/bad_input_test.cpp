@@ -61,7 +61,7 @@ TEST_CASE("train refuses unknown solver types and lr policies", "[training][erro
              Catch::Contains("unknown lr_policy \"cosine\""));
 }
 
-TEST_CASE("train refuses RMSProp's rms_decay outside [0, 1), as Caffe does", "[training][errors]") {
+TEST_CASE("train refuses RMSProp's rms_decay of 1 or below 0 as Caffe does", "[training][errors]") {
   Workdir dir("err_rms_decay");
   for (const char* decay : {"1", "-0.1"}) {
     std::string solver = lenet_solver(10, 0, std::string("type: \"RMSProp\" rms_decay: ") + decay);
