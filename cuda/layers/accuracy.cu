@@ -35,8 +35,9 @@ struct AccuracyRule {
 };
 
 // Blocks of kTotalThreads; each thread takes positions on a grid-stride loop.
-__global__ void accuracy_count_kernel(int64_t positions, AccuracyRule r, const float* scores,
-                                      const float* labels, int* counters) {
+__global__ void __launch_bounds__(kTotalThreads)
+    accuracy_count_kernel(int64_t positions, AccuracyRule r, const float* scores,
+                          const float* labels, int* counters) {
   int hits = 0, counted = 0, bad = INT_MAX;
   for (int64_t p = blockIdx.x * int64_t(kTotalThreads) + threadIdx.x; p < positions;
        p += int64_t(kTotalThreads) * gridDim.x) {

@@ -1,7 +1,9 @@
 #pragma once
 // Reductions over one thread block in a fixed order (a tree in shared memory), so
 // that a loss or a bias gradient computed on the device is the same on every run.
-// The block must have kTotalThreads threads, and every thread must call.
+// The block must have kTotalThreads threads, and every thread must call; kernels that
+// use these declare __launch_bounds__(kTotalThreads), so that they never need more
+// registers than a block of that size may have.
 #include <climits>
 
 namespace cortado::gpu {

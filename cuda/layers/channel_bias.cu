@@ -54,9 +54,10 @@ constexpr int kBiasGradBlocks = 264;  // slices are added until about this many 
 // next load of dy as far as the compiler knows, which would serialise them (an H100
 // ran conv1's 300 MB at 0.6 TB/s that way).
 template <class Index, bool Relu>
-__global__ void channel_bias_grad_kernel(int num, int channels, int spatial, Index per_slice,
-                                         const float* dy, float* dbias, float* partial,
-                                         const float* y, float slope, float* dy_out) {
+__global__ void __launch_bounds__(kTotalThreads)
+    channel_bias_grad_kernel(int num, int channels, int spatial, Index per_slice, const float* dy,
+                             float* dbias, float* partial, const float* y, float slope,
+                             float* dy_out) {
   const int c = blockIdx.x;
   const Index per_channel = Index(num) * spatial;
   const Index first = Index(blockIdx.y) * per_slice;

@@ -100,6 +100,7 @@ const char* direction_name(int d) {
 
 std::atomic<ConvPolicy> policy{ConvPolicy::timed};
 std::atomic<long long> per_group_runs{0};
+std::atomic<long long> per_group_refusals{0};
 std::atomic<int> forced_tile{8};
 
 }  // namespace
@@ -112,6 +113,7 @@ void set_conv_policy(ConvPolicy p, int direct_tile) {
 }
 
 long long cudnn_per_group_runs() { return per_group_runs; }
+long long cudnn_per_group_refusals() { return per_group_refusals; }
 
 bool ConvShape::operator<(const ConvShape& o) const { return fields(*this) < fields(o); }
 bool ConvShape::operator==(const ConvShape& o) const { return fields(*this) == fields(o); }
@@ -394,7 +396,8 @@ bool CudnnConv::find_backward_filter(const Descriptors& d, const std::string& wh
 
 std::optional<CudnnConv::Choice> CudnnConv::per_group_choice(FindFn find) {
   if (!try_per_group()) return std::nullopt;
-  // A group's tensors start at these offsets from the whole ones (256-byte aligned):
+  // A group's tensors start at these offsets from the whole ones (whose allocations
+  // start 256-byte aligned):
   // cuDNN's kernels may want 16-byte aligned pointers, which cudnnFind's own buffers
   // always are, so misaligned groups are not tried.
   Choice g;
@@ -404,8 +407,12 @@ std::optional<CudnnConv::Choice> CudnnConv::per_group_choice(FindFn find) {
     if (floats % 4 != 0) return std::nullopt;
   // An optional way: cuDNN refusing it (strided tensors) leaves cuDNN's grouped choice.
   try {
-    if (!(this->*find)(one_group_, where_ + " (one group)", &g)) return std::nullopt;
+    if (!(this->*find)(one_group_, where_ + " (one group)", &g)) {
+      ++per_group_refusals;
+      return std::nullopt;
+    }
   } catch (const Error& e) {
+    ++per_group_refusals;
     LOG_INFO("{}: cuDNN once a group not tried: {}", where_, e.what());
     return std::nullopt;
   }

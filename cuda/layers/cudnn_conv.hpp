@@ -47,6 +47,9 @@ enum class ConvPolicy {
 void set_conv_policy(ConvPolicy policy, int direct_tile = 8);
 // Directions run by cuDNN once a group so far in the process: tests see that it ran.
 long long cudnn_per_group_runs();
+// Directions for which cuDNN refused once a group (no algorithm for the strided
+// tensors, or an error): they keep cuDNN's grouped algorithm.
+long long cudnn_per_group_refusals();
 
 struct ConvShape {
   int num = 0, in_channels = 0, in_h = 0, in_w = 0;

@@ -13,8 +13,9 @@ namespace cortado::gpu {
 namespace {
 
 // d = a - b; loss[0] = sum(d^2) / num / 2
-__global__ void euclidean_forward_kernel(int64_t count, int num, const float* a, const float* b,
-                                         float* d, float* loss) {
+__global__ void __launch_bounds__(kTotalThreads)
+    euclidean_forward_kernel(int64_t count, int num, const float* a, const float* b, float* d,
+                             float* loss) {
   float sum = 0.f;
   for (int64_t i = threadIdx.x; i < count; i += kTotalThreads) {
     const float v = a[i] - b[i];

@@ -25,9 +25,10 @@ struct TargetRule {
 // s = sigmoid(x); per labelled element, with p = (x >= 0):
 //   -[t log s + (1 - t) log(1 - s)] = -(x (t - p) - log(1 + exp(x - 2 x p)))
 // The normalizer is the labelled count (VALID) or `fixed_norm`.
-__global__ void sigmoid_ce_forward_kernel(int64_t count, TargetRule r, const float* x,
-                                          const float* t, bool valid_norm, float fixed_norm,
-                                          float* s, float* loss, float* normalizer) {
+__global__ void __launch_bounds__(kTotalThreads)
+    sigmoid_ce_forward_kernel(int64_t count, TargetRule r, const float* x, const float* t,
+                              bool valid_norm, float fixed_norm, float* s, float* loss,
+                              float* normalizer) {
   float sum = 0.f;
   int valid = 0;
   for (int64_t i = threadIdx.x; i < count; i += kTotalThreads) {

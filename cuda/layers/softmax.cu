@@ -1,5 +1,6 @@
 #include <cstdint>
 
+#include "cuda/layers/softmax.cuh"
 #include "cuda/layers/softmax.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
@@ -9,28 +10,12 @@
 namespace cortado::gpu {
 namespace {
 
-// Position p = (i, j) reads channel c at i * channels * inner + c * inner + j. The
-// passes run in the CPU's order (max, exp and sum by increasing c, divide), so the
-// results differ from it only by expf's rounding. Each element is read before it is
-// written, so x may be y.
+// Position p = (i, j) reads channel c at i * channels * inner + c * inner + j.
 __global__ void softmax_forward_kernel(int64_t positions, int channels, int inner, const float* x,
                                        float* y) {
   CORTADO_KERNEL_LOOP(p, positions) {
     const int64_t base = (p / inner) * channels * inner + p % inner;
-    const float* xp = x + base;
-    float* yp = y + base;
-    float m = xp[0];
-    for (int c = 1; c < channels; ++c) {
-      const float v = xp[int64_t(c) * inner];
-      m = m < v ? v : m;  // std::max's rule: a NaN first value stays
-    }
-    float sum = 0.f;
-    for (int c = 0; c < channels; ++c) {
-      const float e = expf(xp[int64_t(c) * inner] - m);
-      yp[int64_t(c) * inner] = e;
-      sum += e;
-    }
-    for (int c = 0; c < channels; ++c) yp[int64_t(c) * inner] /= sum;
+    softmax_position(channels, inner, x + base, y + base);
   }
 }
 
@@ -104,9 +89,6 @@ __global__ void softmax_rows_backward_kernel(int rows, int channels, const float
   }
 }
 
-// The row kernels where they pay: contiguous rows wider than a warp.
-bool use_rows(int inner, int channels) { return inner == 1 && channels >= kWarp; }
-
 int row_blocks(int rows) {
   return static_cast<int>(
       std::min<int64_t>((int64_t(rows) + kRowsPerBlock - 1) / kRowsPerBlock, 65536));
@@ -114,10 +96,13 @@ int row_blocks(int rows) {
 
 }  // namespace
 
+// The row kernels where they pay: contiguous rows wider than a warp.
+bool softmax_by_position(int inner, int channels) { return !(inner == 1 && channels >= kWarp); }
+
 void softmax_forward(int outer, int channels, int inner, const float* x, float* y) {
   const int64_t positions = int64_t(outer) * inner;
   if (positions <= 0 || channels <= 0) return;
-  if (use_rows(inner, channels)) {
+  if (!softmax_by_position(inner, channels)) {
     softmax_rows_forward_kernel<<<row_blocks(outer), kThreads, 0, Context::get().stream()>>>(
         outer, channels, x, y);
     check_launch("softmax_rows_forward");
@@ -132,7 +117,7 @@ void softmax_backward(int outer, int channels, int inner, const float* y, const 
                       float* dx) {
   const int64_t positions = int64_t(outer) * inner;
   if (positions <= 0 || channels <= 0) return;
-  if (use_rows(inner, channels)) {
+  if (!softmax_by_position(inner, channels)) {
     softmax_rows_backward_kernel<<<row_blocks(outer), kThreads, 0, Context::get().stream()>>>(
         outer, channels, y, dy, dx);
     check_launch("softmax_rows_backward");

@@ -4,6 +4,9 @@
 // row for contiguous rows of 32 channels or more (classifier scores). y may be x.
 namespace cortado::gpu {
 
+// Whether softmax_forward takes a thread a position (softmax.cuh's softmax_position),
+// rather than a warp a row.
+bool softmax_by_position(int inner, int channels);
 // y = exp(x - max) / sum(exp(x - max)) over the channels
 void softmax_forward(int outer, int channels, int inner, const float* x, float* y);
 // dx = (dy - sum_c(dy * y)) * y

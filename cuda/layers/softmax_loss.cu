@@ -9,6 +9,8 @@
 
 #include "blob/device_memory.hpp"
 #include "cuda/layers/block_total.cuh"
+#include "cuda/layers/softmax.cuh"
+#include "cuda/layers/softmax.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
@@ -30,29 +32,38 @@ struct LabelRule {
 // Graph mode's end of forward, the host's arithmetic: loss = sum / max(1, normalizer),
 // the normalizer being the labelled count (VALID) or `fixed_norm`; a bad label leaves
 // its position + 1 in error[0] (0: none) and its value in error[1] for the solver to
-// raise. Done by the stats kernel's thread 0 at its end, so that it is not a launch of its own.
+// raise. Done by the stats kernel's thread 0 at its end, so that it is not a launch of
+// its own. With `total`, also Layer::forward's weighted sum (gpu::add_weighted_loss
+// with one loss top): *total += loss * weight[0], rounded as that kernel rounds.
 struct Finish {
   bool valid_norm;
   float fixed_norm;
   float* loss;  // nullptr: eager mode, the host reads the stats back
   int* error;
+  float* total;
+  const float* weight;
 };
 
 // One block: stats[0] = sum of -log(max(p[label], FLT_MIN)) over labelled positions,
 // stats[1] (int) = their count, stats[2] (int) = the first position whose label is
-// outside [0, classes), INT_MAX if none; then, in graph mode, `finish`.
-__global__ void softmax_loss_stats_kernel(int64_t positions, LabelRule r, const float* prob,
-                                          const float* labels, float* stats, Finish finish) {
+// outside [0, classes), INT_MAX if none; then, in graph mode, `finish`. With `scores`,
+// each thread first computes its positions' softmax from them into prob (a launch less
+// for small problems; the same code as the Softmax layer's kernel, so the same bits).
+__global__ void __launch_bounds__(kTotalThreads)
+    softmax_loss_stats_kernel(int64_t positions, LabelRule r, const float* scores, float* prob,
+                              const float* labels, float* stats, Finish finish) {
   float loss = 0.f;
   int valid = 0, bad = INT_MAX;
   for (int64_t p = threadIdx.x; p < positions; p += kTotalThreads) {
+    const int64_t base = (p / r.inner) * r.classes * r.inner + p % r.inner;
+    if (scores) softmax_position(r.classes, r.inner, scores + base, prob + base);
     const int label = static_cast<int>(labels[p]);
     if (r.has_ignore && label == r.ignore) continue;
     if (label < 0 || label >= r.classes) {
       bad = min(bad, static_cast<int>(p));
       continue;
     }
-    const float q = prob[((p / r.inner) * r.classes + label) * r.inner + p % r.inner];
+    const float q = prob[base + int64_t(label) * r.inner];
     loss -= logf(q < FLT_MIN ? FLT_MIN : q);  // std::max's rule: NaN stays NaN
     ++valid;
   }
@@ -65,9 +76,11 @@ __global__ void softmax_loss_stats_kernel(int64_t positions, LabelRule r, const 
   reinterpret_cast<int*>(stats)[2] = bad;
   if (!finish.loss) return;
   const float norm = finish.valid_norm ? fmaxf(1.f, static_cast<float>(valid)) : finish.fixed_norm;
-  finish.loss[0] = loss / norm;
+  const float top = loss / norm;
+  finish.loss[0] = top;
   finish.error[0] = bad == INT_MAX ? 0 : bad + 1;
   finish.error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
+  if (finish.total) *finish.total += __fadd_rn(0.f, __fmul_rn(top, finish.weight[0]));
 }
 
 // dx = (p - onehot(label)) * weight / normalizer, 0 at ignored positions. The
@@ -89,10 +102,10 @@ __global__ void softmax_loss_grad_kernel(int64_t count, LabelRule r, const float
   }
 }
 
-void softmax_loss_stats(int64_t positions, const LabelRule& r, const float* prob,
+void softmax_loss_stats(int64_t positions, const LabelRule& r, const float* scores, float* prob,
                         const float* labels, float* stats, const Finish& finish) {
   softmax_loss_stats_kernel<<<1, kTotalThreads, 0, Context::get().stream()>>>(
-      positions, r, prob, labels, stats, finish);
+      positions, r, scores, prob, labels, stats, finish);
   check_launch("softmax_loss_stats");
 }
 
@@ -101,20 +114,40 @@ void softmax_loss_stats(int64_t positions, const LabelRule& r, const float* prob
 
 namespace cortado {
 
+bool SoftmaxWithLossLayer::sums_graph_loss(const BlobVec& top) const {
+  return loss(0) != 0.f && (top.size() < 2 || loss(1) == 0.f);
+}
+
 void SoftmaxWithLossLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
-  softmax_->set_mode(Mode::gpu);
-  softmax_->forward({bottom[0]}, {&prob_});
+  const int64_t positions = int64_t(outer_) * inner_;
+  // Small problems (LeNet's 64 x 10) get the softmax in the stats kernel, a launch
+  // less, where the Softmax layer would take its per-position kernel anyway.
+  const bool fused =
+      gpu::softmax_by_position(inner_, channels_) && positions <= 4 * gpu::kTotalThreads;
+  if (!fused) {
+    softmax_->set_mode(Mode::gpu);
+    softmax_->forward({bottom[0]}, {&prob_});
+  }
   stats_.reshape({3});
   const gpu::LabelRule rule{channels_, inner_, has_ignore_label_, ignore_label_};
-  // Graph mode: no read back; the kernel ends forward on the device and the solver
-  // raises a bad label after the replay.
+  // Graph mode: no read back; the kernel ends forward on the device (with the weighted
+  // loss: sums_graph_loss) and the solver raises a bad label after the replay.
   gpu::Finish finish{normalization_ == caffe::LossParameter::VALID,
-                     loss_normalizer(normalization_, outer_, inner_, 0), nullptr, nullptr};
+                     loss_normalizer(normalization_, outer_, inner_, 0),
+                     nullptr,
+                     nullptr,
+                     nullptr,
+                     nullptr};
   if (graph_slots_) {
     finish.loss = top[0]->mutable_gpu_data();
     finish.error = graph_slots_->error;
+    if (sums_graph_loss(top)) {
+      finish.total = graph_slots_->loss;
+      finish.weight = top[0]->gpu_diff();
+    }
   }
-  gpu::softmax_loss_stats(int64_t(outer_) * inner_, rule, prob_.gpu_data(), bottom[1]->gpu_data(),
+  gpu::softmax_loss_stats(positions, rule, fused ? bottom[0]->gpu_data() : nullptr,
+                          prob_.mutable_gpu_data(), bottom[1]->gpu_data(),
                           stats_.mutable_gpu_data(), finish);
   if (graph_slots_) {
     if (top.size() > 1)

@@ -16,18 +16,7 @@ __global__ void add_weighted_loss_kernel(int n, const float* data, const float* 
     *layer_loss = t;
 }
 
-__global__ void update_hold_kernel(const float* loss, const int* errors, int layers, int* hold) {
-  bool bad = *hold != 0 || !isfinite(*loss);
-  for (int i = 0; i < layers; ++i) bad = bad || errors[2 * i] != 0;
-  *hold = bad ? 1 : 0;
-}
-
 }  // namespace
-
-void set_update_hold(const float* loss, const int* errors, int layers, int* hold) {
-  update_hold_kernel<<<1, 1, 0, Context::get().stream()>>>(loss, errors, layers, hold);
-  check_launch("update_hold");
-}
 
 void add_weighted_loss(int n, const float* data, const float* diff, float* layer_loss, bool first,
                        bool last, float* total) {

@@ -11,12 +11,4 @@ namespace cortado::gpu {
 void add_weighted_loss(int n, const float* data, const float* diff, float* layer_loss, bool first,
                        bool last, float* total);
 
-// Whether the replayed update must be held back, as eager mode never gets to it when
-// the loss is not finite or a layer raised an error (a bad label): *hold = 1 then.
-// Sticky: once set it stays 1, so that iterations queued behind a failed one do not
-// update either (eager mode would have stopped); the host clears it when it collects
-// the failure. `errors` holds `layers` pairs (code, value); a non-zero code is an
-// error. The update kernels read *hold (DiffPrep::hold in update_kernels.hpp).
-void set_update_hold(const float* loss, const int* errors, int layers, int* hold);
-
 }  // namespace cortado::gpu

@@ -8,7 +8,6 @@
 #include <cstring>
 #include <exception>
 
-#include "cuda/solvers/graph_ops.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "net/net.hpp"
@@ -138,7 +137,10 @@ void TrainGraph::set_capture_mode(bool on) {
     scalars.rate = reinterpret_cast<const float*>(device_ + in_offset_);
     scalars.clip = reinterpret_cast<float*>(device_) + kClipWord;
     scalars.scratch = device_ + bytes_ - align_up(rule_.clip_scratch_bytes(), 256);
-    scalars.hold = reinterpret_cast<const int*>(device_ + hold_offset_);
+    scalars.hold = reinterpret_cast<int*>(device_ + hold_offset_);
+    scalars.loss = reinterpret_cast<const float*>(device_) + kLossWord;
+    scalars.errors = reinterpret_cast<const int*>(device_) + kErrorWords;
+    scalars.layers = layers_;
   }
   rule_.set_graph_scalars(scalars);
 }
@@ -222,16 +224,14 @@ bool TrainGraph::capture(int iter) {
       }
       // The scalars come in and the results go out beside the graph (replay()): each
       // replay uses one of two host buffers, by turns.
-      check(cudaMemsetAsync(device_, 0, out_bytes_, stream), "cudaMemsetAsync");
-      net_.clear_param_diffs();
+      // The result words are zeroed with the diffs: a node less.
+      net_.clear_param_diffs(device_, out_bytes_ / 4);
       net_.forward_from_to(plan_.first_layer, layers_ - 1);
       net_.backward_from_to(layers_ - 1, plan_.first_layer);
-      // Eager mode stops before updating on a non-finite loss or a layer's error: the
-      // replay holds its update back then (UpdateRule::GraphScalars::hold).
-      set_update_hold(reinterpret_cast<const float*>(device_) + kLossWord,
-                      reinterpret_cast<const int*>(device_) + kErrorWords, layers_,
-                      reinterpret_cast<int*>(device_ + hold_offset_));
-      rule_.apply(1.f, iter);  // the rate is read on the device
+      // The rate is read on the device. Eager mode stops before updating on a non-finite
+      // loss or a layer's error: the replay's update kernels hold back then
+      // (UpdateRule::GraphScalars).
+      rule_.apply(1.f, iter);
     } catch (const std::exception& e) {
       why = e.what();
     }

@@ -83,9 +83,20 @@ struct Adam {
   }
 };
 
+// Whether this replay's update is held (DiffPrep::hold). Every thread decides alike
+// from the same words, so block 0's thread 0 writing the sticky 1 while others read
+// *hold changes no thread's answer.
+__device__ bool held(const DiffPrep& p) {
+  if (!p.hold) return false;
+  bool bad = *p.hold != 0 || !isfinite(*p.loss);
+  for (int i = 0; i < p.layers; ++i) bad = bad || p.errors[2 * i] != 0;
+  if (bad && blockIdx.x == 0 && threadIdx.x == 0) *p.hold = 1;
+  return bad;
+}
+
 template <class Rule>
 __global__ void update_kernel(UpdateTable table, Rule rule, DiffPrep prep) {
-  if (prep.hold && *prep.hold) return;
+  if (held(prep)) return;
   const SlotSpan span = slot_span(table, blockIdx.x, threadIdx.x, blockDim.x);
   const UpdateSlot& p = table.slot[span.slot];
   const float r = prep.rate_factor ? p.rate * *prep.rate_factor : p.rate;

@@ -24,9 +24,16 @@ struct DiffPrep {
   // and the diff by *clip_scale_dev instead of clip_scale.
   const float* rate_factor = nullptr;
   const float* clip_scale_dev = nullptr;
-  // CUDA graph mode: when *hold is non-zero the update changes nothing (the iteration's
-  // loss was not finite, or a layer found a bad label: eager mode stops before updating).
-  const int* hold = nullptr;
+  // CUDA graph mode: the update changes nothing when the iteration failed, as eager mode
+  // stops before updating: *loss is not finite, or one of the `layers` error codes
+  // (errors[2 i]: a layer's bad label) is non-zero, or *hold is already set. The
+  // kernels then set *hold, which stays set (sticky) so that iterations queued behind
+  // a failed one do not update either; the host clears it when it collects the
+  // failure. Decided by the update kernels themselves: a launch less a step.
+  int* hold = nullptr;
+  const float* loss = nullptr;
+  const int* errors = nullptr;
+  int layers = 0;
 };
 
 // One parameter: its device arrays and its own factors.

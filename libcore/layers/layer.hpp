@@ -121,6 +121,10 @@ class Layer {
   }
   // Loss layers set a default loss_weight of 1 on their first top.
   virtual bool is_loss() const { return false; }
+  // Graph mode: whether forward_gpu itself adds this layer's weighted loss to
+  // graph_slots_->loss (in one of its kernels, a launch less); Layer::forward then
+  // queues no sum of its own.
+  virtual bool sums_graph_loss(const BlobVec& /*top*/) const { return false; }
 
   // "layer 'conv1' (Convolution)": the prefix of every error about this layer.
   std::string where() const;

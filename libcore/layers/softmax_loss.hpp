@@ -40,6 +40,7 @@ class SoftmaxWithLossLayer : public Layer {
 
  protected:
   // cuda/layers/softmax_loss.cu
+  bool sums_graph_loss(const BlobVec& top) const override;
   void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;

@@ -53,7 +53,10 @@ class Net {
   void reshape();
   // data -= diff for every learnable parameter (solvers usually do this themselves).
   void update();
-  void clear_param_diffs();
+  // Zeroes every learnable parameter's diff. In GPU mode `also_words` 4-byte words at
+  // `also` (device memory, e.g. the CUDA graph's result words) are zeroed in the same
+  // launch.
+  void clear_param_diffs(void* also = nullptr, size_t also_words = 0);
 
   // --- weights ---
   // Shares the learnable blobs of same-named layers (test nets use the train net's).

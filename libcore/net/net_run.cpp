@@ -80,20 +80,25 @@ void Net::update() {
   for (Blob* b : learnable_params_) b->update();
 }
 
-void Net::clear_param_diffs() {
+void Net::clear_param_diffs(void* also, size_t also_words) {
 #ifdef CORTADO_WITH_CUDA
   // On the GPU the diffs are zeroed where backward will accumulate into them,
   // rather than on the host (which would copy them there and back every iteration).
   // One launch for all of them: a small net's iteration is bound by launches.
   if (mode_ == Mode::gpu) {
     std::vector<gpu::DeviceArray> diffs;
-    diffs.reserve(learnable_params_.size());
+    diffs.reserve(learnable_params_.size() + 1);
     for (Blob* b : learnable_params_)
       if (b->count() > 0) diffs.push_back({b->mutable_gpu_diff(), b->count()});
+    // Zero bits are 0 as a float and as an int alike.
+    if (also_words > 0)
+      diffs.push_back({static_cast<float*>(also), static_cast<int64_t>(also_words)});
     gpu::set_zero(diffs);
     return;
   }
 #endif
+  static_cast<void>(also);  // device memory: only GPU mode has it
+  static_cast<void>(also_words);
   for (Blob* b : learnable_params_) b->set_diff(0.f);
 }
 

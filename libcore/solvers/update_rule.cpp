@@ -111,6 +111,9 @@ void UpdateRule::apply_gpu(float rate, int iter) {
     // Graph mode: the rate and the clip scale come from device memory (see set_graph_scalars).
     prep.rate_factor = graph_.rate;
     prep.hold = graph_.hold;
+    prep.loss = graph_.loss;
+    prep.errors = graph_.errors;
+    prep.layers = graph_.layers;
     if (solver_.clip_gradients() >= 0) {
       std::vector<std::pair<const float*, int>> diffs;
       for (const Param& p : params_) diffs.emplace_back(p.blob->gpu_diff(), p.blob->count());

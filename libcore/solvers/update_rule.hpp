@@ -51,13 +51,17 @@ class UpdateRule {
   // written before each replay with rate_factor(rate, iter)), and clip_gradients'
   // scale is computed on the device into clip[0] (scale) and clip[1] (norm), using
   // `scratch` (clip_scratch_bytes()). All nullptr: eager mode.
-  // The update changes nothing while the device int `hold` is non-zero (the graph sets
-  // it when the iteration failed, where eager mode stops before updating).
+  // The update changes nothing when the replay failed (gpu::DiffPrep::hold): the loss
+  // word `loss` is not finite, one of `layers` error codes in `errors` is set, or the
+  // sticky device int `hold` is; the kernels then set `hold`.
   struct GraphScalars {
     const float* rate = nullptr;
     float* clip = nullptr;
     void* scratch = nullptr;
-    const int* hold = nullptr;
+    int* hold = nullptr;
+    const float* loss = nullptr;
+    const int* errors = nullptr;
+    int layers = 0;
   };
   void set_graph_scalars(const GraphScalars& s) { graph_ = s; }
   // The rate the update kernel applies for update number `iter` at `rate` (Adam: with

@@ -107,6 +107,15 @@ TEST_CASE("GPU SoftmaxWithLoss matches the CPU layer: normalizations, ignore_lab
   many_classes.label_bottoms = {1};
   many_classes.label_classes = 40;
   check_layer_parity(many_classes);
+  // More positions than the one-block kernel takes with its softmax (2048): the Softmax
+  // layer's own kernel first; fewer take the fused one (the cases above).
+  LayerCase many_positions;
+  many_positions.layer =
+      "name: 'loss' type: 'SoftmaxWithLoss' bottom: 'x' bottom: 'label' top: 'loss'";
+  many_positions.bottoms = {{2, 3, 40, 30}, {2, 1, 40, 30}};
+  many_positions.label_bottoms = {1};
+  many_positions.label_classes = 3;
+  check_layer_parity(many_positions);
 }
 
 TEST_CASE("GPU SoftmaxWithLoss and Accuracy reject an out-of-range label",

@@ -127,13 +127,25 @@ TEST_CASE("GPU grouped Convolution and Deconvolution by cuDNN once a group match
   // Groups whose tensors do not start 16-byte aligned stay on cuDNN's grouped
   // algorithm (kConvCases' group-3 case); this one's do.
   const long long runs = gpu::cudnn_per_group_runs();
+  const long long refusals = gpu::cudnn_per_group_refusals();
   for (const ConvCase& k : kConvCases) check_conv("Convolution", k);
   check_conv("Convolution", {"num_output: 6 kernel_size: 3 group: 3 pad: 1", {2, 6, 8, 8}});
-  CHECK(gpu::cudnn_per_group_runs() - runs >= 6);  // 2 aligned grouped cases x 3 directions
+  const long long conv_runs = gpu::cudnn_per_group_runs() - runs;
   const long long deconv_runs = gpu::cudnn_per_group_runs();
   for (const ConvCase& k : kDeconvCases) check_conv("Deconvolution", k);  // misaligned
   check_conv("Deconvolution", {"num_output: 4 kernel_size: 3 group: 2 pad: 1", {2, 4, 8, 8}});
-  CHECK(gpu::cudnn_per_group_runs() - deconv_runs >= 3);
+  const long long refused = gpu::cudnn_per_group_refusals() - refusals;
+#ifdef CORTADO_CUDA_EMU
+  CHECK(refused == 0);  // the emulator's cuDNN takes strided tensors
+#endif
+  if (refused > 0) {
+    // Once a group is optional: where this cuDNN refuses strided tensors, those passes
+    // ran (and were checked above) on its grouped algorithm.
+    WARN("cuDNN refused once a group for " << refused << " convolution directions here");
+  } else {
+    CHECK(conv_runs >= 6);  // 2 aligned grouped cases x 3 directions
+    CHECK(gpu::cudnn_per_group_runs() - deconv_runs >= 3);
+  }
 #endif
 }
 
