@@ -233,7 +233,12 @@ void bias_grad_pass(int num, int channels, int spatial, const float* y,
   if (relu_slope)
     launch_bias_grad<true>(num, channels, spatial, dy, dbias, y, *relu_slope, dy);
   else
-    launch_bias_grad<false>(num, channels, spatial, dy, dbias, nullptr, 0.f, nullptr);
+    bias_grad(num, channels, spatial, dy, dbias);
+}
+
+void bias_grad(int num, int channels, int spatial, const float* dy, float* dbias) {
+  if (channels <= 0 || num <= 0 || spatial <= 0) return;
+  launch_bias_grad<false>(num, channels, spatial, dy, dbias, nullptr, 0.f, nullptr);
 }
 
 }  // namespace cortado::gpu

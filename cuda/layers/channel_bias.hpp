@@ -16,5 +16,7 @@ void add_channel_bias(int num, int channels, int spatial, const float* bias, flo
 // do; no bias gradient wanted: nullptr).
 void bias_grad_pass(int num, int channels, int spatial, const float* y,
                     std::optional<float> relu_slope, float* dy, float* dbias);
+// dbias[c] += the sum of dy[n][c][s] over n and s: bias_grad_pass without a ReLU.
+void bias_grad(int num, int channels, int spatial, const float* dy, float* dbias);
 
 }  // namespace cortado::gpu

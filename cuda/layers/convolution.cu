@@ -20,11 +20,16 @@ void ConvolutionLayer::backward_gpu(const BlobVec& top, const std::vector<bool>&
                                     const BlobVec& bottom) {
   if (num_ == 0) return;
   gpu::CudnnConv& conv = cudnn_conv();
+  // With no fused ReLU to mask the top diff first, the bias gradient goes with the
+  // weight gradient (the direct kernel sums both in one pass).
+  const bool bias_with_filter = param_propagate_down(0) && !fused_relu_slope_;
+  float* dbias = bias_term_ && param_propagate_down(1) ? blobs_[1]->mutable_gpu_diff() : nullptr;
   for (size_t i = 0; i < top.size(); ++i) {
-    top_diff_pass_gpu(top[i]);
+    if (!bias_with_filter) top_diff_pass_gpu(top[i]);
     const float* dy = top[i]->gpu_diff();
     if (param_propagate_down(0))
-      conv.backward_filter(bottom[i]->gpu_data(), dy, blobs_[0]->mutable_gpu_diff());
+      conv.backward_filter(bottom[i]->gpu_data(), dy, blobs_[0]->mutable_gpu_diff(),
+                           bias_with_filter ? dbias : nullptr);
     if (propagate_down[i])
       conv.backward_data(blobs_[0]->gpu_data(), dy, bottom[i]->mutable_gpu_diff());
   }

@@ -496,31 +496,37 @@ void CudnnConv::run_backward_data(const Choice& c, const float* w, const float* 
           "cudnnConvolutionBackwardData");
 }
 
-void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w_grad) {
+void CudnnConv::backward_filter(const float* in, const float* out_grad, float* w_grad,
+                                float* b_grad) {
   Choice& c = choices().filter;
   if (!c.chosen) {
     if (!find_backward_filter(whole_, where_, &c))
       throw Error(where_, no_algorithm("backward-filter"));
-    // Timed into a scratch gradient, made at the first timed run: the real one
-    // accumulates.
-    std::optional<Blob> scratch;
+    // Timed into scratch gradients, made at the first timed run: the real ones
+    // accumulate. With the bias gradient: the direct kernel sums it in the same pass.
+    std::optional<Blob> scratch, scratch_bias;
     consider(
         Direction::filter, &c,
         [&](const Choice& x) {
           if (!scratch)
             scratch.emplace(std::vector<int>{shape_.out_channels, shape_.in_channels / shape_.group,
                                              shape_.kernel_h, shape_.kernel_w});
-          run_backward_filter(x, in, out_grad, scratch->mutable_gpu_data());
+          if (b_grad && !scratch_bias) scratch_bias.emplace(std::vector<int>{shape_.out_channels});
+          run_backward_filter(x, in, out_grad, scratch->mutable_gpu_data(),
+                              b_grad ? scratch_bias->mutable_gpu_data() : nullptr);
         },
         per_group_choice(&CudnnConv::find_backward_filter));
   }
-  run_backward_filter(c, in, out_grad, w_grad);
+  run_backward_filter(c, in, out_grad, w_grad, b_grad);
 }
 
 void CudnnConv::run_backward_filter(const Choice& c, const float* in, const float* out_grad,
-                                    float* w_grad) {
+                                    float* w_grad, float* b_grad) {
   Context& ctx = Context::get();
-  if (c.path == Path::direct) return direct_conv_backward_filter(shape_, in, out_grad, w_grad);
+  if (c.path == Path::direct)
+    return direct_conv_backward_filter(shape_, in, out_grad, w_grad, b_grad);
+  if (b_grad)
+    bias_grad(shape_.num, shape_.out_channels, shape_.out_h * shape_.out_w, out_grad, b_grad);
   if (c.path == Path::gemm)
     return gemm_conv_backward_filter(shape_, c.use, c.chunk, in, out_grad, w_grad,
                                      ctx.workspace(c.bytes));

@@ -76,8 +76,11 @@ class CudnnConv {
                std::optional<float> relu_slope = std::nullopt);
   // in_grad = the transpose of conv applied to out_grad
   void backward_data(const float* w, const float* out_grad, float* in_grad);
-  // w_grad += the gradient of conv's weights from in and out_grad
-  void backward_filter(const float* in, const float* out_grad, float* w_grad);
+  // w_grad += the gradient of conv's weights from in and out_grad; with b_grad, also
+  // b_grad[c] += the sum of out_grad's channel c (the bias gradient of a top diff
+  // that needs no ReLU mask first): in the same kernel where the direct one is taken.
+  void backward_filter(const float* in, const float* out_grad, float* w_grad,
+                       float* b_grad = nullptr);
 
  private:
   enum class Path { cudnn, gemm, direct };
@@ -138,8 +141,8 @@ class CudnnConv {
                    const float* bias, std::optional<float> relu_slope);
   void run_cudnn_forward(const Choice& c, const float* in, const float* w, float* out);
   void run_backward_data(const Choice& c, const float* w, const float* out_grad, float* in_grad);
-  void run_backward_filter(const Choice& c, const float* in, const float* out_grad,
-                           float* w_grad);
+  void run_backward_filter(const Choice& c, const float* in, const float* out_grad, float* w_grad,
+                           float* b_grad);
   // The ways besides cuDNN's algorithm `c` that the ConvPolicy lets direction `d` take
   // at this shape (none with gpu::deterministic() unless forced), each a Choice.
   std::vector<Choice> alternatives(Direction d, const Choice& c) const;

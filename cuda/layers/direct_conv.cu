@@ -25,6 +25,7 @@ constexpr int kStaged = 4096;          // weights staged in shared memory at onc
 constexpr int kFilterOut = 8, kFilterWeights = 32, kFilterBatch = 32, kFilterLanes = 8;
 constexpr int kFilterThreads = kFilterWeights * kFilterLanes;
 static_assert(kFilterThreads == kFilterBatch * kFilterOut, "a batch's top diff: one a thread");
+static_assert(kFilterBatch == 32, "a warp stages one channel's batch (the bias sums)");
 
 std::atomic<long long> runs{0};
 
@@ -172,10 +173,14 @@ __global__ void __launch_bounds__(kPositionThreads)
 // `batches` batches of kFilterBatch positions (its slice; blockIdx.x counts weight
 // tiles x slices). Each batch's top diff and input columns are staged in shared memory;
 // the kFilterLanes lanes of a weight take every kFilterLanes-th position and are summed
-// at the end, then added to w_grad with one atomic each.
+// at the end, then added to w_grad with one atomic each. With b_grad, the blocks of the
+// first weight tile also sum the top diff they stage, the bias gradient (no launch of
+// its own): thread t stages position t % 32 of channel t / 32, so a warp holds one
+// channel's batch and sums it by shuffles at the end, one atomic a channel.
 __global__ void __launch_bounds__(kFilterThreads)
     backward_filter_kernel(ConvShape s, int batches, const float* __restrict__ in,
-                           const float* __restrict__ dy, float* __restrict__ w_grad) {
+                           const float* __restrict__ dy, float* __restrict__ w_grad,
+                           float* __restrict__ b_grad) {
   __shared__ float sdy[kFilterBatch][kFilterOut];
   __shared__ float scol[kFilterWeights][kFilterBatch + 1];  // + 1: no bank conflicts
   __shared__ int s_in[kFilterBatch], s_dy[kFilterBatch], s_iy[kFilterBatch], s_ix[kFilterBatch];
@@ -200,6 +205,8 @@ __global__ void __launch_bounds__(kFilterThreads)
     w_kx[t] = (tap % s.kernel_w) * s.dilation_w;
   }
   const int lane = t / kFilterWeights, jj = t % kFilterWeights;
+  const bool bias_block = b_grad && j0 == 0;
+  float bias_sum = 0.f;
   float acc[kFilterOut];
 #pragma unroll
   for (int o = 0; o < kFilterOut; ++o) acc[o] = 0.f;
@@ -225,7 +232,9 @@ __global__ void __launch_bounds__(kFilterThreads)
     __syncthreads();
     {  // the top diff, one (position, channel) a thread
       const int q = t % kFilterBatch, o = t / kFilterBatch;
-      sdy[q][o] = o < oc_count && s_dy[q] >= 0 ? dy[s_dy[q] + int64_t(oc0 + o) * plane] : 0.f;
+      const float v = o < oc_count && s_dy[q] >= 0 ? dy[s_dy[q] + int64_t(oc0 + o) * plane] : 0.f;
+      sdy[q][o] = v;
+      bias_sum += v;
     }
     for (int e = t; e < kFilterWeights * kFilterBatch; e += kFilterThreads) {
       const int q = e % kFilterBatch, j = e / kFilterBatch;
@@ -240,6 +249,12 @@ __global__ void __launch_bounds__(kFilterThreads)
 #pragma unroll
       for (int o = 0; o < kFilterOut; ++o) acc[o] += v * sdy[q][o];
     }
+  }
+  if (bias_block) {  // warp t / 32 holds channel t / 32's sums (kFilterBatch == 32)
+    for (int step = 16; step > 0; step /= 2)
+      bias_sum += __shfl_xor_sync(0xffffffffu, bias_sum, step);
+    const int o = t / kFilterBatch;
+    if (t % kFilterBatch == 0 && o < oc_count) atomicAdd(b_grad + oc0 + o, bias_sum);
   }
 #pragma unroll
   for (int o = 0; o < kFilterOut; ++o) partial[lane][o][jj] = acc[o];
@@ -323,7 +338,7 @@ void direct_conv_backward_data(const ConvShape& s, int tile, const float* w, con
 }
 
 void direct_conv_backward_filter(const ConvShape& s, const float* in, const float* out_grad,
-                                 float* w_grad) {
+                                 float* w_grad, float* b_grad) {
   ++runs;
   const int per_oc = s.in_channels / s.group * taps(s);
   const int weight_tiles = (per_oc + kFilterWeights - 1) / kFilterWeights;
@@ -336,8 +351,8 @@ void direct_conv_backward_filter(const ConvShape& s, const float* in, const floa
   const int per_slice = static_cast<int>((batches + slices - 1) / slices);
   const int64_t used = (batches + per_slice - 1) / per_slice;
   const dim3 grid(static_cast<unsigned>(weight_tiles * used), out_tiles * s.group);
-  backward_filter_kernel<<<grid, kFilterThreads, 0, Context::get().stream()>>>(s, per_slice, in,
-                                                                               out_grad, w_grad);
+  backward_filter_kernel<<<grid, kFilterThreads, 0, Context::get().stream()>>>(
+      s, per_slice, in, out_grad, w_grad, b_grad);
   check_launch("direct convolution backward filter");
 }
 

@@ -34,10 +34,11 @@ void direct_conv_forward(const ConvShape& s, int tile, const float* in, const fl
 // in_grad = the transpose of conv applied to out_grad.
 void direct_conv_backward_data(const ConvShape& s, int tile, const float* w, const float* out_grad,
                                float* in_grad);
-// w_grad += the weight gradient from in and out_grad. Blocks sum slices of the
-// positions and add them with atomics: the order of the additions, hence the last bits,
-// may change from run to run (never taken with --deterministic).
+// w_grad += the weight gradient from in and out_grad; with b_grad, also b_grad[c] +=
+// the sum of out_grad's channel c (the bias gradient) in the same kernel. Blocks sum
+// slices of the positions and add them with atomics: the order of the additions, hence
+// the last bits, may change from run to run (never taken with --deterministic).
 void direct_conv_backward_filter(const ConvShape& s, const float* in, const float* out_grad,
-                                 float* w_grad);
+                                 float* w_grad, float* b_grad = nullptr);
 
 }  // namespace cortado::gpu
