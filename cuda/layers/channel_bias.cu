@@ -8,6 +8,7 @@
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
+#include "cuda/util/side_work.hpp"
 
 namespace cortado::gpu {
 namespace {
@@ -107,11 +108,15 @@ __global__ void __launch_bounds__(kTotalThreads)
 }
 
 // Where the slices' sums go: channels x slices <= kBiasGradBlocks whenever there are
-// several. Allocated once, at the first call (an eager step, before any capture), and
-// kept, as cuBLAS's workspace is; the passes queued on the one stream use it in turn.
+// several. One buffer a stream (the side stream sums bias gradients too, at the same
+// time as the main one: cuda/util/side_work.hpp), each allocated at its stream's first
+// call (an eager step, before any capture) and kept, as cuBLAS's workspace is; the
+// passes queued on one stream use its buffer in turn.
 float* slice_sums() {
-  static float* const sums = static_cast<float*>(device_malloc(kBiasGradBlocks * sizeof(float)));
-  return sums;
+  static float* sums[2] = {nullptr, nullptr};
+  float*& mine = sums[on_side_stream() ? 1 : 0];
+  if (!mine) mine = static_cast<float*>(device_malloc(kBiasGradBlocks * sizeof(float)));
+  return mine;
 }
 
 // InnerProduct's (spatial 1: a channel's values are a column, num rows apart): a block

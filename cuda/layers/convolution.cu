@@ -2,6 +2,7 @@
 // (cuda/layers/cudnn_conv.hpp). Every bottom/top pair shares the weights.
 #ifdef CORTADO_WITH_CUDNN
 #include "cuda/layers/cudnn_conv.hpp"
+#include "cuda/util/side_work.hpp"
 #include "layers/convolution.hpp"
 
 namespace cortado {
@@ -27,9 +28,11 @@ void ConvolutionLayer::backward_gpu(const BlobVec& top, const std::vector<bool>&
   for (size_t i = 0; i < top.size(); ++i) {
     if (!bias_with_filter) top_diff_pass_gpu(top[i]);
     const float* dy = top[i]->gpu_diff();
-    if (param_propagate_down(0))
+    if (param_propagate_down(0)) {
+      gpu::SideWork side;  // beside the bottom diff: nothing reads it before the update
       conv.backward_filter(bottom[i]->gpu_data(), dy, blobs_[0]->mutable_gpu_diff(),
                            bias_with_filter ? dbias : nullptr);
+    }
     if (propagate_down[i])
       conv.backward_data(blobs_[0]->gpu_data(), dy, bottom[i]->mutable_gpu_diff());
   }

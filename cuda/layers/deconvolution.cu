@@ -3,6 +3,7 @@
 // input and the bottom the conv output, so forward is cuDNN's backward-data pass.
 #ifdef CORTADO_WITH_CUDNN
 #include "cuda/layers/cudnn_conv.hpp"
+#include "cuda/util/side_work.hpp"
 #include "layers/deconvolution.hpp"
 
 namespace cortado {
@@ -24,8 +25,10 @@ void DeconvolutionLayer::backward_gpu(const BlobVec& top, const std::vector<bool
   for (size_t i = 0; i < top.size(); ++i) {
     top_diff_pass_gpu(top[i]);
     const float* dy = top[i]->gpu_diff();
-    if (param_propagate_down(0))  // dW += (top diff) x (bottom data), conv input x conv output
+    if (param_propagate_down(0)) {  // dW += (top diff) x (bottom data), conv input x output
+      gpu::SideWork side;           // beside the bottom diff: nothing reads it before the update
       conv.backward_filter(dy, bottom[i]->gpu_data(), blobs_[0]->mutable_gpu_diff());
+    }
     if (propagate_down[i])  // bottom diff = conv(top diff, W)
       conv.forward(dy, blobs_[0]->gpu_data(), bottom[i]->mutable_gpu_diff());
   }

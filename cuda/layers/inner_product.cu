@@ -3,6 +3,7 @@
 // faster our small-GEMM kernel), forward with the bias and a fused ReLU.
 #include "cuda/layers/channel_bias.hpp"
 #include "cuda/math/gemm.hpp"
+#include "cuda/util/side_work.hpp"
 #include "layers/inner_product.hpp"
 
 namespace cortado {
@@ -19,15 +20,19 @@ void InnerProductLayer::backward_gpu(const BlobVec& top, const std::vector<bool>
                                      const BlobVec& bottom) {
   float* dbias = bias_term_ && param_propagate_down(1) ? blobs_[1]->mutable_gpu_diff() : nullptr;
   // first: the products below take the diff the fused ReLU masked
-  gpu::bias_grad_pass(M_, N_, 1, top[0]->gpu_data(), fused_relu_slope_,
-                      top[0]->mutable_gpu_diff(), dbias);
+  if (fused_relu_slope_)
+    gpu::bias_grad_pass(M_, N_, 1, top[0]->gpu_data(), fused_relu_slope_,
+                        top[0]->mutable_gpu_diff(), dbias);
   const float* dy = top[0]->gpu_diff();
   const float* x = bottom[0]->gpu_data();
-  if (param_propagate_down(0)) {
-    if (transpose_)  // dW (K x N) += x^T dy
+  const bool bias_beside = dbias && !fused_relu_slope_;
+  if (param_propagate_down(0) || bias_beside) {
+    gpu::SideWork side;  // beside the bottom diff: nothing reads these before the update
+    if (bias_beside) gpu::bias_grad(M_, N_, 1, dy, dbias);
+    if (param_propagate_down(0) && transpose_)  // dW (K x N) += x^T dy
       gpu::gemm_bias(Trans::yes, Trans::no, K_, N_, M_, 1.f, x, dy, 1.f,
                      blobs_[0]->mutable_gpu_diff());
-    else  // dW (N x K) += dy^T x
+    else if (param_propagate_down(0))  // dW (N x K) += dy^T x
       gpu::gemm_bias(Trans::yes, Trans::no, N_, K_, M_, 1.f, dy, x, 1.f,
                      blobs_[0]->mutable_gpu_diff());
   }

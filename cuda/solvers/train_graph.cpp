@@ -10,6 +10,7 @@
 
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
+#include "cuda/util/side_work.hpp"
 #include "net/net.hpp"
 #include "solvers/update_rule.hpp"
 #include "util/error.hpp"
@@ -162,7 +163,7 @@ std::vector<const void*> TrainGraph::fingerprint() {
   for (size_t b = 0; b < blobs.size(); ++b) add(*blobs[b], blob_diffs_[b]);
   for (const auto& p : net_.params()) add(*p, true);
   for (const auto& h : rule_.history()) add(*h, false);
-  fp.push_back(Context::get().workspace(0));
+  for (const void* w : Context::get().workspaces()) fp.push_back(w);
   return fp;
 }
 
@@ -210,6 +211,8 @@ bool TrainGraph::capture(int iter) {
   cudaStream_t stream = Context::get().stream();
   std::string why;
   cudaGraph_t graph = nullptr;
+  // Side work still queued from before would be an outside event to the capture.
+  join_side_work();
   set_capture_mode(true);
   // Thread-local: this thread's unsafe calls (a sync, an allocation) fail the capture;
   // the data threads' own streams and calls are left alone.

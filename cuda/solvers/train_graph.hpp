@@ -5,10 +5,10 @@
 //
 // Each iteration: the data layers (plan.first_layer before) run eagerly; the rest is
 // reshaped on the host and fingerprinted (shapes and device addresses of every blob,
-// parameter and history, and the GPU workspace). After kWarmup eager iterations with
-// the same fingerprint the iteration is captured once (thread-local capture mode, so
-// a stray host sync or allocation fails the capture instead of corrupting it) and
-// then replayed. A changed fingerprint drops the graph and warms up again. Any
+// parameter and history, and both streams' GPU workspaces). After kWarmup eager
+// iterations with the same fingerprint the iteration is captured once (thread-local
+// capture mode, so a stray host sync or allocation fails the capture instead of
+// corrupting it) and then replayed. A changed fingerprint drops the graph and warms up again. Any
 // failure to capture, instantiate or launch logs one warning and leaves this solver
 // eager for good.
 //

@@ -10,6 +10,7 @@
 #endif
 
 #include "cuda/util/check.hpp"
+#include "cuda/util/side_work.hpp"
 #include "util/error.hpp"
 
 namespace cortado::gpu {
@@ -36,9 +37,11 @@ Context::Context(int device) : device_(device) {
   check(cudaFree(nullptr),
         "creating the CUDA context (is the device busy, or held by another process in exclusive "
         "mode?)");
-  cudaStream_t s = nullptr;
-  check(cudaStreamCreateWithFlags(&s, cudaStreamDefault), "cudaStreamCreate");
-  stream_ = s;
+  for (Lane& l : lanes_) {
+    cudaStream_t s = nullptr;
+    check(cudaStreamCreateWithFlags(&s, cudaStreamDefault), "cudaStreamCreate");
+    l.stream = s;
+  }
   int l2 = 0;
   check(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device), "reading the L2 cache size");
   l2_bytes_ = static_cast<size_t>(l2);
@@ -63,12 +66,15 @@ Context& Context::get() {
   return *ctx;
 }
 
+int Context::lane() { return on_side_stream() ? 1 : 0; }
+
 cublasContext* Context::cublas() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!cublas_) {
+  Lane& l = lanes_[lane()];
+  if (!l.cublas) {
     cublasHandle_t h = nullptr;
     check_cublas(cublasCreate(&h), device_, "cublasCreate");
-    check_cublas(cublasSetStream(h, stream_), device_, "cublasSetStream");
+    check_cublas(cublasSetStream(h, l.stream), device_, "cublasSetStream");
     check_cublas(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH), device_, "cublasSetMathMode");
     // A workspace of our own, allocated once: without one, cuBLAS takes its split-K
     // scratch from cudaMallocAsync, which in a captured training step becomes an
@@ -77,32 +83,33 @@ cublasContext* Context::cublas() {
     constexpr size_t kCublasWorkspace = size_t{32} << 20;
     check_cublas(cublasSetWorkspace(h, device_malloc(kCublasWorkspace), kCublasWorkspace), device_,
                  "cublasSetWorkspace");
-    cublas_ = h;
-    cublas_tf32_ = false;
+    l.cublas = h;
+    l.cublas_tf32 = false;
   }
   const bool want_tf32 = tf32_math.load();
-  if (want_tf32 != cublas_tf32_) {
+  if (want_tf32 != l.cublas_tf32) {
     check_cublas(
-        cublasSetMathMode(cublas_, want_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+        cublasSetMathMode(l.cublas, want_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
         device_, "cublasSetMathMode");
-    cublas_tf32_ = want_tf32;
+    l.cublas_tf32 = want_tf32;
   }
-  return cublas_;
+  return l.cublas;
 }
 
 cudnnContext* Context::cudnn() {
 #ifdef CORTADO_WITH_CUDNN
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!cudnn_) {
+  Lane& l = lanes_[lane()];
+  if (!l.cudnn) {
     cudnnHandle_t h = nullptr;
     cudnnStatus_t status = cudnnCreate(&h);
-    if (status == CUDNN_STATUS_SUCCESS) status = cudnnSetStream(h, stream_);
+    if (status == CUDNN_STATUS_SUCCESS) status = cudnnSetStream(h, l.stream);
     if (status != CUDNN_STATUS_SUCCESS)
       throw Error(device_label(device_),
                   std::string("cuDNN could not start: ") + cudnnGetErrorString(status));
-    cudnn_ = h;
+    l.cudnn = h;
   }
-  return cudnn_;
+  return l.cudnn;
 #else
   throw Error(device_label(device_),
               "this Cortado was built without cuDNN (cmake found no libcudnn; set CUDNN_ROOT)");
@@ -117,15 +124,21 @@ void* Context::workspace(size_t bytes) {
     throw Error(device_label(device_), "a GPU workspace of " + format_bytes(bytes) +
                                            " was asked for; the limit is " +
                                            format_bytes(workspace_limit_));
-  if (bytes <= workspace_size_) return workspace_;
+  Lane& l = lanes_[lane()];
+  if (bytes <= l.workspace_size) return l.workspace;
   // Kernels queued earlier may still read the old buffer.
-  check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
-  check(cudaFree(workspace_), "cudaFree");
-  workspace_ = nullptr;
-  workspace_size_ = 0;
-  workspace_ = device_malloc(bytes);
-  workspace_size_ = bytes;
-  return workspace_;
+  check(cudaStreamSynchronize(l.stream), "cudaStreamSynchronize");
+  check(cudaFree(l.workspace), "cudaFree");
+  l.workspace = nullptr;
+  l.workspace_size = 0;
+  l.workspace = device_malloc(bytes);
+  l.workspace_size = bytes;
+  return l.workspace;
+}
+
+std::array<const void*, 2> Context::workspaces() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {lanes_[0].workspace, lanes_[1].workspace};
 }
 
 void Context::set_workspace_limit(size_t bytes) {

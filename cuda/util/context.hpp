@@ -2,8 +2,12 @@
 // The process's one GPU context: the device every GPU call uses, a stream all our
 // work is queued on, the cuBLAS and cuDNN handles bound to that stream, and the
 // convolutions' scratch workspace, which grows up to a byte limit (--gpu-workspace).
+// Beside them a side stream with handles and a workspace of its own, for the work a
+// SideWork scope (cuda/util/side_work.hpp) sends there: while this thread is in one,
+// stream(), cublas(), cudnn() and workspace() are the side stream's.
 // Created on first use, for the device chosen by use_device() (0 if none was).
 // One device per process: multi-GPU is not implemented.
+#include <array>
 #include <cstddef>
 #include <mutex>
 
@@ -23,14 +27,19 @@ class Context {
 
   int device() const { return device_; }
   // A blocking stream: the legacy default stream (plain cudaMemcpy) waits for it.
-  CUstream_st* stream() const { return stream_; }
+  // In a SideWork scope: the side stream (also blocking).
+  CUstream_st* stream() const { return lanes_[lane()].stream; }
+  CUstream_st* main_stream() const { return lanes_[0].stream; }
+  CUstream_st* side_stream() const { return lanes_[1].stream; }
   // TF32 off unless set_tf32(true): FP32 products stay FP32, as on the CPU.
   cublasContext* cublas();
   cudnnContext* cudnn();    // an Error in a build without cuDNN
 
-  // At least `bytes` of device scratch memory, valid until the next call;
-  // more than the limit is an Error naming both.
+  // At least `bytes` of device scratch memory, valid until the next call on the same
+  // stream; more than the limit is an Error naming both. Each stream has its own.
   void* workspace(size_t bytes);
+  // Both streams' scratch buffers as they are now (a captured graph holds their addresses).
+  std::array<const void*, 2> workspaces();
   void set_workspace_limit(size_t bytes);
   size_t workspace_limit() const { return workspace_limit_; }
   // The device's L2 cache in bytes (scratch that fits in it is rewritten there, not
@@ -41,13 +50,19 @@ class Context {
   explicit Context(int device);
   ~Context() = delete;  // lives until exit: CUDA tears its state down before static destructors
 
+  // What each stream has: [0] the main one, [1] the side one.
+  struct Lane {
+    CUstream_st* stream = nullptr;
+    cublasContext* cublas = nullptr;
+    bool cublas_tf32 = false;  // the math mode the handle has now
+    cudnnContext* cudnn = nullptr;
+    void* workspace = nullptr;
+    size_t workspace_size = 0;
+  };
+  static int lane();  // this thread's: 1 inside a SideWork scope
+
   int device_;
-  CUstream_st* stream_ = nullptr;
-  cublasContext* cublas_ = nullptr;
-  bool cublas_tf32_ = false;  // the math mode the handle has now
-  cudnnContext* cudnn_ = nullptr;
-  void* workspace_ = nullptr;
-  size_t workspace_size_ = 0;
+  Lane lanes_[2];
   size_t workspace_limit_ = size_t{1} << 30;
   size_t l2_bytes_ = 0;
   std::mutex mutex_;  // handles and workspace are created lazily from any thread

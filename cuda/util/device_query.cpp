@@ -4,6 +4,7 @@
 
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
+#include "cuda/util/side_work.hpp"
 #include "util/error.hpp"
 
 namespace cortado::gpu {
@@ -37,6 +38,7 @@ void select_device(int id) {
 }
 
 void wait_for_stream() {
+  join_side_work();
   check(cudaStreamSynchronize(Context::get().stream()), "waiting for the GPU");
 }
 

@@ -13,7 +13,7 @@ std::string device_name(int id);
 // Makes `id` the process's device and creates its context now, so that a device in
 // "prohibited" compute mode or held exclusively by another process is an Error naming it.
 void select_device(int id);
-// Waits until the work queued on the context's stream is done (Errors as check()).
+// Waits until the work queued on the context's streams is done (Errors as check()).
 void wait_for_stream();
 
 }  // namespace cortado::gpu

@@ -105,10 +105,13 @@ void Net::init(const caffe::NetParameter& in_param) {
   for (size_t i = 0; i < layer_names_.size(); ++i)
     layer_names_index_[layer_names_[i]] = static_cast<int>(i);
   // Shared parameters point at their owner's memory.
+  shares_params_.assign(layers_.size(), false);
   for (size_t i = 0; i < params_.size(); ++i) {
     if (param_owners_[i] < 0) continue;
     params_[i]->share_data(*params_[param_owners_[i]]);
     params_[i]->share_diff(*params_[param_owners_[i]]);
+    shares_params_[param_layer_indices_[i].first] = true;
+    shares_params_[param_layer_indices_[param_owners_[i]].first] = true;
   }
   debug_info_ = param.debug_info();
   LOG_INFO("Network initialization done.");

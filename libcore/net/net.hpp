@@ -190,6 +190,7 @@ class Net {
   std::vector<std::string> param_display_names_;
   std::vector<std::pair<int, int>> param_layer_indices_;
   std::map<std::string, int> param_names_index_;
+  std::vector<bool> shares_params_;  // per layer: owns or uses a shared parameter
 
   size_t memory_used_ = 0;
 };

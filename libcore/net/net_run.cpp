@@ -7,9 +7,23 @@
 
 #ifdef CORTADO_WITH_CUDA
 #include "cuda/solvers/gradient_ops.hpp"
+#include "cuda/util/side_work.hpp"
 #endif
 
 namespace cortado {
+namespace {
+
+// On the GPU, parameter gradients may still be summed on the side stream
+// (cuda/util/side_work.hpp): the main stream waits for them here.
+void join_side_stream(Mode mode) {
+#ifdef CORTADO_WITH_CUDA
+  if (mode == Mode::gpu) gpu::join_side_work();
+#else
+  static_cast<void>(mode);
+#endif
+}
+
+}  // namespace
 
 float Net::forward_from_to(int start, int end) {
   const int n = static_cast<int>(layers_.size());
@@ -17,6 +31,7 @@ float Net::forward_from_to(int start, int end) {
     throw Error("net '" + name_ + "'", "forward range [" + std::to_string(start) + ", " +
                                            std::to_string(end) + "] is outside the " +
                                            std::to_string(n) + " layers");
+  join_side_stream(mode_);  // forward overwrites what gradients being summed read
   float loss = 0.f;
   for (int i = start; i <= end; ++i) {
     loss += layers_[i]->forward(bottom_vecs_[i], top_vecs_[i]);
@@ -39,11 +54,25 @@ void Net::backward_from_to(int start, int end) {
     throw Error("net '" + name_ + "'", "backward range [" + std::to_string(start) + ", " +
                                            std::to_string(end) + "] is outside the " +
                                            std::to_string(n) + " layers");
-  for (int i = start; i >= end; --i) {
-    if (!layer_need_backward_[i]) continue;
-    layers_[i]->backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
-    if (debug_info_) backward_debug_info(i);
+  try {
+    for (int i = start; i >= end; --i) {
+      if (!layer_need_backward_[i]) continue;
+      // A shared parameter: not added to on both streams at once.
+      if (shares_params_[i]) join_side_stream(mode_);
+      layers_[i]->backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
+      if (debug_info_) backward_debug_info(i);
+    }
+  } catch (...) {
+    // A caller that goes on must not race what was queued; the error in flight is the
+    // one to report.
+    try {
+      join_side_stream(mode_);
+    } catch (...) {
+    }
+    throw;
   }
+  // Whatever follows (the update, a host read) sees finished gradients.
+  join_side_stream(mode_);
 }
 
 void Net::backward_from(int start) { backward_from_to(start, 0); }

@@ -9,6 +9,8 @@
 #include "gpu_test_util.hpp"
 
 #ifdef CORTADO_WITH_CUDA
+#include <cuda_runtime_api.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,10 +20,9 @@
 #include <string>
 #include <vector>
 
-#include <cuda_runtime_api.h>
-
 #include "caffe.pb.h"
 #include "cuda/util/context.hpp"
+#include "cuda/util/side_work.hpp"
 #include "net/net.hpp"
 #include "solvers/solver.hpp"
 #include "support/tool_runner.hpp"
@@ -104,6 +105,10 @@ TEST_CASE("GPU benchmark: LeNet and CaffeNet training steps", "[.gpunets]") {
 #ifdef CORTADO_WITH_CUDA
   gpu::set_tf32(false);
   bench_synthetic("lenet_b64_step", "lenet_time.prototxt", 64, 10, 200);
+  // The same with the parameter gradients on the main stream, for the side stream's gain.
+  gpu::set_side_stream(false);
+  bench_synthetic("lenet_b64_one_stream_step", "lenet_time.prototxt", 64, 10, 200);
+  gpu::set_side_stream(true);
   // The same with every kernel launched eagerly (--no-cuda-graph), for the graph's gain.
   bench_synthetic("lenet_b64_eager_step", "lenet_time.prototxt", 64, 10, 200, false);
   bench_synthetic("caffenet_b256_step", "caffenet_time.prototxt", 256, 1000, 10);

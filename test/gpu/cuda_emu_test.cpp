@@ -199,4 +199,69 @@ TEST_CASE("cuda_emu: queued work runs when waited for, and events order streams"
   cudaStreamDestroy(s1);
   cudaStreamDestroy(s2);
 }
+TEST_CASE("cuda_emu: a stream forked from a capture joins its graph and must be joined back",
+          "[gpu][cuda_emu]") {
+  cudaStream_t main = nullptr, side = nullptr;
+  REQUIRE(cudaStreamCreate(&main) == cudaSuccess);
+  REQUIRE(cudaStreamCreate(&side) == cudaSuccess);
+  cudaEvent_t fork = nullptr, join = nullptr;
+  REQUIRE(cudaEventCreateWithFlags(&fork, cudaEventDisableTiming) == cudaSuccess);
+  REQUIRE(cudaEventCreateWithFlags(&join, cudaEventDisableTiming) == cudaSuccess);
+  float* dx = device_copy(std::vector<float>(8, 0.f));
+  float* dy = device_copy(std::vector<float>(8, 0.f));
+
+  // main: x += 1, fork; side: y += 1 twice; main: x += 1; join.
+  REQUIRE(cudaStreamBeginCapture(main, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
+  launch(1, 8, main, &add_one, 8, dx);
+  REQUIRE(cudaEventRecord(fork, main) == cudaSuccess);
+  REQUIRE(cudaStreamWaitEvent(side, fork, 0) == cudaSuccess);
+  launch(1, 8, side, &add_one, 8, dy);
+  launch(1, 8, side, &add_one, 8, dy);
+  launch(1, 8, main, &add_one, 8, dx);
+  REQUIRE(cudaEventRecord(join, side) == cudaSuccess);
+  REQUIRE(cudaStreamWaitEvent(main, join, 0) == cudaSuccess);
+  cudaGraph_t graph = nullptr;
+  REQUIRE(cudaStreamEndCapture(main, &graph) == cudaSuccess);
+  size_t nodes = 0;
+  REQUIRE(cudaGraphGetNodes(graph, nullptr, &nodes) == cudaSuccess);
+  CHECK(nodes == 4);  // the kernels: events are edges, not nodes
+  cudaGraphExec_t exec = nullptr;
+  REQUIRE(cudaGraphInstantiateWithFlags(&exec, graph, 0) == cudaSuccess);
+  REQUIRE(cudaGraphLaunch(exec, main) == cudaSuccess);
+  CHECK(host_copy(dx, 8)[5] == 2.f);
+  CHECK(host_copy(dy, 8)[5] == 2.f);
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  // The side stream left the capture with it: its work queues eagerly again.
+  launch(1, 8, side, &add_one, 8, dy);
+  REQUIRE(cudaStreamSynchronize(side) == cudaSuccess);
+  CHECK(host_copy(dy, 8)[5] == 3.f);
+
+  // Forked, but the origin never waited for the side stream's last work: unjoined.
+  REQUIRE(cudaStreamBeginCapture(main, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
+  REQUIRE(cudaEventRecord(fork, main) == cudaSuccess);
+  REQUIRE(cudaStreamWaitEvent(side, fork, 0) == cudaSuccess);
+  launch(1, 8, side, &add_one, 8, dy);
+  REQUIRE(cudaEventRecord(join, side) == cudaSuccess);
+  REQUIRE(cudaStreamWaitEvent(main, join, 0) == cudaSuccess);
+  launch(1, 8, side, &add_one, 8, dy);  // after the join
+  CHECK(cudaStreamEndCapture(main, &graph) == cudaErrorStreamCaptureUnjoined);
+  CHECK(graph == nullptr);
+  cudaGetLastError();
+  // ...and a forked stream cannot end the capture itself.
+  REQUIRE(cudaStreamBeginCapture(main, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
+  REQUIRE(cudaEventRecord(fork, main) == cudaSuccess);
+  REQUIRE(cudaStreamWaitEvent(side, fork, 0) == cudaSuccess);
+  CHECK(cudaStreamEndCapture(side, &graph) == cudaErrorStreamCaptureUnmatched);
+  CHECK(cudaStreamEndCapture(main, &graph) == cudaSuccess);
+  cudaGraphDestroy(graph);
+  cudaGetLastError();
+  CHECK(host_copy(dy, 8)[5] == 3.f);  // the captures' work never ran
+  cudaEventDestroy(fork);
+  cudaEventDestroy(join);
+  cudaFree(dx);
+  cudaFree(dy);
+  cudaStreamDestroy(main);
+  cudaStreamDestroy(side);
+}
 #endif  // CORTADO_CUDA_EMU

@@ -27,6 +27,7 @@
 #ifdef CORTADO_WITH_CUDA
 #include "cuda/solvers/train_graph.hpp"
 #include "cuda/util/context.hpp"
+#include "cuda/util/side_work.hpp"
 #endif
 
 #ifdef CORTADO_WITH_CUDA
@@ -341,6 +342,32 @@ TEST_CASE("CUDA graph: a changed input shape is captured again after warm-up",
   CHECK(graphed.train_graph()->captures() == 2);
   CHECK(graphed.net().blob_by_name("score")->shape(0) == 4);
   require_same_training(graphed, graph_losses, eager, eager_losses);
+}
+
+TEST_CASE("CUDA graph: a side-stream workspace grown after the capture is captured again",
+          "[gpu][cuda_graph][side_work]") {
+  SKIP_WITHOUT_GPU();
+  Solver graphed(input_solver());
+  start_replaying(graphed);
+  REQUIRE(graphed.train_graph()->captures() == 1);
+  gpu::Context& ctx = gpu::Context::get();
+  const auto before = ctx.workspaces();
+  {  // a graph holds the old buffer's address, which growing frees; earlier tests in
+     // this process may have grown it to the limit already
+    gpu::SideWork side;
+    const size_t limit = ctx.workspace_limit();
+    ctx.set_workspace_limit(size_t{8} << 30);
+    for (size_t b = size_t{64} << 20; ctx.workspaces()[1] == before[1] && b <= (size_t{8} << 30);
+         b *= 2)
+      ctx.workspace(b);
+    ctx.set_workspace_limit(limit);
+  }
+  gpu::join_side_work();
+  CHECK(ctx.workspaces()[1] != before[1]);
+  CHECK(ctx.workspaces()[0] == before[0]);
+  fed_losses(graphed, 6, 12, 8);
+  CHECK(graphed.train_graph()->replaying());
+  CHECK(graphed.train_graph()->captures() == 2);
 }
 
 TEST_CASE("CUDA graph: a bad label is raised after the replay as in eager mode",

@@ -6,6 +6,10 @@
 // is unfinished here too, as it may be on a GPU, rather than done at once. One thread
 // at a time runs device work; a capturing stream records its work into a graph. The
 // calls CUDA refuses during a capture are refused the same way and spoil the capture.
+// A stream that waits on an event recorded in a capture joins it (its work becomes
+// nodes of the same graph, in the order queued: a valid order of the dependencies),
+// and must be joined back, by the capturing stream waiting on an event recorded on it
+// after its last work, before the capture ends.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -43,6 +47,10 @@ struct CUstream_st {
   cudaStreamCaptureMode mode = cudaStreamCaptureModeGlobal;
   std::thread::id capturer;
   CUgraph_st* graph = nullptr;
+  // A stream joined to another's capture: that stream (its origin), the work it has
+  // queued into the graph, and how much of that the origin has waited for.
+  CUstream_st* origin = nullptr;
+  uint64_t captured = 0, joined = 0;
 };
 struct CUevent_st {
   bool timing = true;
@@ -50,6 +58,9 @@ struct CUevent_st {
   CUstream_st* stream = nullptr;  // where it was last recorded, and the ticket there
   uint64_t ticket = 0;
   std::chrono::steady_clock::time_point when;
+  // Recorded last in a capture: on that stream, after that much of its captured work.
+  CUstream_st* captured_on = nullptr;
+  uint64_t captured = 0;
 };
 
 namespace cudaemu {
@@ -168,6 +179,7 @@ cudaError_t submit(cudaStream_t s, std::function<void()> op, bool now) {
   }
   if (s->capturing) {
     s->graph->ops.push_back(std::move(op));
+    ++s->captured;
     return cudaSuccess;
   }
   if (now) {
@@ -311,6 +323,8 @@ const char* cudaGetErrorName(cudaError_t error) {
       return "cudaErrorStreamCaptureInvalidated";
     case cudaErrorStreamCaptureUnmatched:
       return "cudaErrorStreamCaptureUnmatched";
+    case cudaErrorStreamCaptureUnjoined:
+      return "cudaErrorStreamCaptureUnjoined";
     case cudaErrorStreamCaptureImplicit:
       return "cudaErrorStreamCaptureImplicit";
     case cudaErrorUnknown:
@@ -339,6 +353,8 @@ const char* cudaGetErrorString(cudaError_t error) {
       return "operation failed due to a previous error during capture";
     case cudaErrorStreamCaptureImplicit:
       return "operation would make the legacy stream depend on a capturing blocking stream";
+    case cudaErrorStreamCaptureUnjoined:
+      return "capture was not joined: a stream forked from it has work the origin did not wait for";
     default:
       return cudaGetErrorName(error);
   }
@@ -504,6 +520,27 @@ cudaError_t cudaStreamQuery(cudaStream_t stream) { return cudaStreamSynchronize(
 // Work queued on `stream` from now on runs only after the event's work.
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int) {
   if (!event) return fail(cudaErrorInvalidResourceHandle);
+  if (CUstream_st* from = event->captured_on; from && from->capturing) {
+    if (!stream) return fail(cudaErrorStreamCaptureImplicit);
+    std::lock_guard<std::mutex> lock(cudaemu::streams_mutex);
+    CUstream_st* origin = from->origin ? from->origin : from;
+    if (!stream->capturing) {  // a fork: stream joins the capture
+      stream->capturing = true;
+      stream->spoiled = false;
+      stream->mode = origin->mode;
+      stream->capturer = origin->capturer;
+      stream->graph = origin->graph;
+      stream->origin = origin;
+      stream->captured = stream->joined = 0;
+      cudaemu::capturing_streams.push_back(stream);
+    } else if (stream->graph != from->graph) {
+      return fail(cudaErrorStreamCaptureUnmatched);
+    }
+    // A join: the waiting stream now follows from's work up to the record (the graph
+    // holds it in queued order already).
+    if (stream == origin && from != origin) from->joined = std::max(from->joined, event->captured);
+    return cudaSuccess;
+  }
   CUstream_st* src = event->stream;
   const uint64_t ticket = event->ticket;
   if (!src) return cudaSuccess;  // never recorded, or on the legacy stream: done
@@ -534,6 +571,12 @@ cudaError_t cudaEventDestroy(cudaEvent_t event) {
 
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   if (!event) return fail(cudaErrorInvalidResourceHandle);
+  if (stream && stream->capturing) {  // a dependency inside the graph, no node of its own
+    event->captured_on = stream;
+    event->captured = stream->captured;
+    return cudaSuccess;
+  }
+  event->captured_on = nullptr;
   const cudaError_t e = submit(stream, [event] {
     event->recorded = true;
     event->when = std::chrono::steady_clock::now();
@@ -584,16 +627,29 @@ cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
   if (stream->mode != cudaStreamCaptureModeRelaxed &&
       stream->capturer != std::this_thread::get_id())
     return fail(cudaErrorStreamCaptureUnmatched);
+  if (stream->origin) return fail(cudaErrorStreamCaptureUnmatched);  // not where it began
   std::lock_guard<std::mutex> lock(cudaemu::streams_mutex);
   auto& list = cudaemu::capturing_streams;
-  for (size_t i = 0; i < list.size(); ++i)
-    if (list[i] == stream) list.erase(list.begin() + static_cast<long>(i--));
+  bool spoiled = stream->spoiled, unjoined = false;
+  for (size_t i = 0; i < list.size(); ++i) {
+    CUstream_st* s = list[i];
+    if (s != stream && s->origin != stream) continue;
+    if (s != stream) {  // a forked stream leaves the capture with it
+      spoiled = spoiled || s->spoiled;
+      unjoined = unjoined || s->captured > s->joined;
+      s->capturing = false;
+      s->graph = nullptr;
+      s->origin = nullptr;
+    }
+    list.erase(list.begin() + static_cast<long>(i--));
+  }
   stream->capturing = false;
   CUgraph_st* g = stream->graph;
   stream->graph = nullptr;
-  if (stream->spoiled) {
+  if (spoiled || unjoined) {
     delete g;
-    return fail(cudaErrorStreamCaptureInvalidated);
+    return fail(unjoined && !spoiled ? cudaErrorStreamCaptureUnjoined
+                                     : cudaErrorStreamCaptureInvalidated);
   }
   *graph = g;
   return cudaSuccess;
