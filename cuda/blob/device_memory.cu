@@ -3,8 +3,8 @@
 // copies to the host wait for that stream, since the host reads right after, and
 // copies to or from the host first join the side stream's work (parameter gradients
 // may still be computed there: cuda/util/side_work.hpp). Copies on the device do not:
-// Split and BatchNorm make them in the middle of backward, from and to blobs the side
-// stream neither reads nor writes.
+// Split, Bias and BatchNorm make them in the middle of backward, from and to blobs the
+// side stream neither reads nor writes.
 #include <cuda_runtime_api.h>
 
 #include "blob/device_memory.hpp"

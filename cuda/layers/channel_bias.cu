@@ -241,6 +241,8 @@ void bias_grad_pass(int num, int channels, int spatial, const float* y,
     bias_grad(num, channels, spatial, dy, dbias);
 }
 
+const void* bias_grad_scratch() { return slice_sums(); }
+
 void bias_grad(int num, int channels, int spatial, const float* dy, float* dbias) {
   if (channels <= 0 || num <= 0 || spatial <= 0) return;
   launch_bias_grad<false>(num, channels, spatial, dy, dbias, nullptr, 0.f, nullptr);

@@ -18,5 +18,8 @@ void bias_grad_pass(int num, int channels, int spatial, const float* y,
                     std::optional<float> relu_slope, float* dy, float* dbias);
 // dbias[c] += the sum of dy[n][c][s] over n and s: bias_grad_pass without a ReLU.
 void bias_grad(int num, int channels, int spatial, const float* dy, float* dbias);
+// The device scratch those passes sum slices in, the calling thread's stream's (tests
+// see one a stream: cuda/util/side_work.hpp).
+const void* bias_grad_scratch();
 
 }  // namespace cortado::gpu

@@ -105,10 +105,13 @@ TEST_CASE("GPU benchmark: LeNet and CaffeNet training steps", "[.gpunets]") {
 #ifdef CORTADO_WITH_CUDA
   gpu::set_tf32(false);
   bench_synthetic("lenet_b64_step", "lenet_time.prototxt", 64, 10, 200);
-  // The same with the parameter gradients on the main stream, for the side stream's gain.
-  gpu::set_side_stream(false);
-  bench_synthetic("lenet_b64_one_stream_step", "lenet_time.prototxt", 64, 10, 200);
-  gpu::set_side_stream(true);
+  {  // the same with the parameter gradients on the main stream, for the side stream's gain
+    struct Restore {
+      ~Restore() { gpu::set_side_stream(true); }
+    } restore;
+    gpu::set_side_stream(false);
+    bench_synthetic("lenet_b64_one_stream_step", "lenet_time.prototxt", 64, 10, 200);
+  }
   // The same with every kernel launched eagerly (--no-cuda-graph), for the graph's gain.
   bench_synthetic("lenet_b64_eager_step", "lenet_time.prototxt", 64, 10, 200, false);
   bench_synthetic("caffenet_b256_step", "caffenet_time.prototxt", 256, 1000, 10);

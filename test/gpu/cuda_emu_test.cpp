@@ -236,6 +236,13 @@ TEST_CASE("cuda_emu: a stream forked from a capture joins its graph and must be 
   launch(1, 8, side, &add_one, 8, dy);
   REQUIRE(cudaStreamSynchronize(side) == cudaSuccess);
   CHECK(host_copy(dy, 8)[5] == 3.f);
+  // An event last recorded in a finished capture is good for nothing until recorded again.
+  CHECK(cudaStreamWaitEvent(side, fork, 0) == cudaErrorCapturedEvent);
+  CHECK(cudaEventSynchronize(fork) == cudaErrorCapturedEvent);
+  cudaGetLastError();
+  REQUIRE(cudaEventRecord(fork, main) == cudaSuccess);
+  CHECK(cudaStreamWaitEvent(side, fork, 0) == cudaSuccess);
+  CHECK(cudaEventSynchronize(fork) == cudaSuccess);
 
   // Forked, but the origin never waited for the side stream's last work: unjoined.
   REQUIRE(cudaStreamBeginCapture(main, cudaStreamCaptureModeThreadLocal) == cudaSuccess);

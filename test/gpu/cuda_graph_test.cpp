@@ -354,13 +354,16 @@ TEST_CASE("CUDA graph: a side-stream workspace grown after the capture is captur
   const auto before = ctx.workspaces();
   {  // a graph holds the old buffer's address, which growing frees; earlier tests in
      // this process may have grown it to the limit already
+    struct RestoreLimit {
+      gpu::Context& ctx;
+      size_t limit = ctx.workspace_limit();
+      ~RestoreLimit() { ctx.set_workspace_limit(limit); }
+    } restore{ctx};
     gpu::SideWork side;
-    const size_t limit = ctx.workspace_limit();
     ctx.set_workspace_limit(size_t{8} << 30);
     for (size_t b = size_t{64} << 20; ctx.workspaces()[1] == before[1] && b <= (size_t{8} << 30);
          b *= 2)
       ctx.workspace(b);
-    ctx.set_workspace_limit(limit);
   }
   gpu::join_side_work();
   CHECK(ctx.workspaces()[1] != before[1]);

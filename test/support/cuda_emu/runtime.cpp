@@ -51,6 +51,7 @@ struct CUstream_st {
   // queued into the graph, and how much of that the origin has waited for.
   CUstream_st* origin = nullptr;
   uint64_t captured = 0, joined = 0;
+  uint64_t capture_id = 0;  // the capture it is part of (0: none); ids are never reused
 };
 struct CUevent_st {
   bool timing = true;
@@ -58,7 +59,9 @@ struct CUevent_st {
   CUstream_st* stream = nullptr;  // where it was last recorded, and the ticket there
   uint64_t ticket = 0;
   std::chrono::steady_clock::time_point when;
-  // Recorded last in a capture: on that stream, after that much of its captured work.
+  // Recorded last in a capture (capture_id, 0 if not): on that stream, after that much
+  // of its captured work. Such an event is only good for waits within that capture.
+  uint64_t capture_id = 0;
   CUstream_st* captured_on = nullptr;
   uint64_t captured = 0;
 };
@@ -71,6 +74,7 @@ thread_local int current_device = 0;
 
 std::mutex streams_mutex;
 std::vector<CUstream_st*> capturing_streams;
+uint64_t last_capture_id = 0;
 std::vector<CUstream_st*> live_streams;
 // Device work runs on one host thread at a time (recursive: work may wait for work).
 std::recursive_mutex device_mutex;
@@ -325,6 +329,8 @@ const char* cudaGetErrorName(cudaError_t error) {
       return "cudaErrorStreamCaptureUnmatched";
     case cudaErrorStreamCaptureUnjoined:
       return "cudaErrorStreamCaptureUnjoined";
+    case cudaErrorCapturedEvent:
+      return "cudaErrorCapturedEvent";
     case cudaErrorStreamCaptureImplicit:
       return "cudaErrorStreamCaptureImplicit";
     case cudaErrorUnknown:
@@ -355,6 +361,8 @@ const char* cudaGetErrorString(cudaError_t error) {
       return "operation would make the legacy stream depend on a capturing blocking stream";
     case cudaErrorStreamCaptureUnjoined:
       return "capture was not joined: a stream forked from it has work the origin did not wait for";
+    case cudaErrorCapturedEvent:
+      return "operation not permitted on an event last recorded in a capturing stream";
     default:
       return cudaGetErrorName(error);
   }
@@ -520,9 +528,15 @@ cudaError_t cudaStreamQuery(cudaStream_t stream) { return cudaStreamSynchronize(
 // Work queued on `stream` from now on runs only after the event's work.
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int) {
   if (!event) return fail(cudaErrorInvalidResourceHandle);
-  if (CUstream_st* from = event->captured_on; from && from->capturing) {
+  if (event->capture_id) {
     if (!stream) return fail(cudaErrorStreamCaptureImplicit);
     std::lock_guard<std::mutex> lock(cudaemu::streams_mutex);
+    // Its capture must still go on (compared by id: a finished capture's stream may
+    // be gone, and an address may come back).
+    CUstream_st* from = nullptr;
+    for (CUstream_st* c : cudaemu::capturing_streams)
+      if (c == event->captured_on && c->capture_id == event->capture_id) from = c;
+    if (!from) return fail(cudaErrorCapturedEvent);
     CUstream_st* origin = from->origin ? from->origin : from;
     if (!stream->capturing) {  // a fork: stream joins the capture
       stream->capturing = true;
@@ -531,6 +545,7 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
       stream->capturer = origin->capturer;
       stream->graph = origin->graph;
       stream->origin = origin;
+      stream->capture_id = origin->capture_id;
       stream->captured = stream->joined = 0;
       cudaemu::capturing_streams.push_back(stream);
     } else if (stream->graph != from->graph) {
@@ -572,10 +587,12 @@ cudaError_t cudaEventDestroy(cudaEvent_t event) {
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   if (!event) return fail(cudaErrorInvalidResourceHandle);
   if (stream && stream->capturing) {  // a dependency inside the graph, no node of its own
+    event->capture_id = stream->capture_id;
     event->captured_on = stream;
     event->captured = stream->captured;
     return cudaSuccess;
   }
+  event->capture_id = 0;
   event->captured_on = nullptr;
   const cudaError_t e = submit(stream, [event] {
     event->recorded = true;
@@ -594,6 +611,7 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
 
 cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   if (!event) return fail(cudaErrorInvalidResourceHandle);
+  if (event->capture_id) return fail(cudaErrorCapturedEvent);
   if (cudaError_t e = refuse_if_capturing()) return e;
   if (event->stream) cudaemu::run_until(event->stream, event->ticket);
   return cudaSuccess;
@@ -603,6 +621,7 @@ cudaError_t cudaEventQuery(cudaEvent_t event) { return cudaEventSynchronize(even
 
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
   if (!start || !end || !start->timing || !end->timing) return fail(cudaErrorInvalidResourceHandle);
+  if (start->capture_id || end->capture_id) return fail(cudaErrorCapturedEvent);
   if (!start->recorded || !end->recorded) return fail(cudaErrorInvalidResourceHandle);
   *ms = std::chrono::duration<float, std::milli>(end->when - start->when).count();
   return cudaSuccess;
@@ -617,6 +636,7 @@ cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode mo
   stream->mode = mode;
   stream->capturer = std::this_thread::get_id();
   stream->graph = new CUgraph_st;
+  stream->capture_id = ++cudaemu::last_capture_id;
   cudaemu::capturing_streams.push_back(stream);
   return cudaSuccess;
 }
@@ -640,9 +660,11 @@ cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
       s->capturing = false;
       s->graph = nullptr;
       s->origin = nullptr;
+      s->capture_id = 0;
     }
     list.erase(list.begin() + static_cast<long>(i--));
   }
+  stream->capture_id = 0;
   stream->capturing = false;
   CUgraph_st* g = stream->graph;
   stream->graph = nullptr;
