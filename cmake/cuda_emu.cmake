@@ -24,7 +24,7 @@ foreach(f ${_emu_kernels})
 endforeach()
 
 target_sources(core PRIVATE ${_emu_generated} ${_emu_host} ${_emu}/fibers.cpp
-  ${_emu}/memory.cpp ${_emu}/runtime.cpp ${_emu}/cublas.cpp ${_emu}/cudnn.cpp)
+  ${_emu}/memory.cpp ${_emu}/runtime.cpp ${_emu}/errors.cpp ${_emu}/cublas.cpp ${_emu}/cudnn.cpp)
 set_source_files_properties(${_emu_generated} ${_emu_host} PROPERTIES
   COMPILE_OPTIONS "-include;${_emu}/device.hpp" SKIP_PRECOMPILE_HEADERS ON)
 target_include_directories(core BEFORE PUBLIC ${_emu}/include)

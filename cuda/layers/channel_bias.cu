@@ -8,7 +8,6 @@
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/launch.cuh"
-#include "cuda/util/side_work.hpp"
 
 namespace cortado::gpu {
 namespace {
@@ -114,7 +113,7 @@ __global__ void __launch_bounds__(kTotalThreads)
 // passes queued on one stream use its buffer in turn.
 float* slice_sums() {
   static float* sums[2] = {nullptr, nullptr};
-  float*& mine = sums[on_side_stream() ? 1 : 0];
+  float*& mine = sums[Context::lane()];
   if (!mine) mine = static_cast<float*>(device_malloc(kBiasGradBlocks * sizeof(float)));
   return mine;
 }

@@ -24,14 +24,15 @@ void ConvolutionLayer::backward_gpu(const BlobVec& top, const std::vector<bool>&
   // With no fused ReLU to mask the top diff first, the bias gradient goes with the
   // weight gradient (the direct kernel sums both in one pass).
   const bool bias_with_filter = param_propagate_down(0) && !fused_relu_slope_;
-  float* dbias = bias_term_ && param_propagate_down(1) ? blobs_[1]->mutable_gpu_diff() : nullptr;
+  float* dbias = bias_with_filter && bias_term_ && param_propagate_down(1)
+                     ? blobs_[1]->mutable_gpu_diff()
+                     : nullptr;
   for (size_t i = 0; i < top.size(); ++i) {
     if (!bias_with_filter) top_diff_pass_gpu(top[i]);
     const float* dy = top[i]->gpu_diff();
     if (param_propagate_down(0)) {
       gpu::SideWork side;  // beside the bottom diff: nothing reads it before the update
-      conv.backward_filter(bottom[i]->gpu_data(), dy, blobs_[0]->mutable_gpu_diff(),
-                           bias_with_filter ? dbias : nullptr);
+      conv.backward_filter(bottom[i]->gpu_data(), dy, blobs_[0]->mutable_gpu_diff(), dbias);
     }
     if (propagate_down[i])
       conv.backward_data(blobs_[0]->gpu_data(), dy, bottom[i]->mutable_gpu_diff());

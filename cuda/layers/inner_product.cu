@@ -29,12 +29,14 @@ void InnerProductLayer::backward_gpu(const BlobVec& top, const std::vector<bool>
   if (param_propagate_down(0) || bias_beside) {
     gpu::SideWork side;  // beside the bottom diff: nothing reads these before the update
     if (bias_beside) gpu::bias_grad(M_, N_, 1, dy, dbias);
-    if (param_propagate_down(0) && transpose_)  // dW (K x N) += x^T dy
-      gpu::gemm_bias(Trans::yes, Trans::no, K_, N_, M_, 1.f, x, dy, 1.f,
-                     blobs_[0]->mutable_gpu_diff());
-    else if (param_propagate_down(0))  // dW (N x K) += dy^T x
-      gpu::gemm_bias(Trans::yes, Trans::no, N_, K_, M_, 1.f, dy, x, 1.f,
-                     blobs_[0]->mutable_gpu_diff());
+    if (param_propagate_down(0)) {
+      if (transpose_)  // dW (K x N) += x^T dy
+        gpu::gemm_bias(Trans::yes, Trans::no, K_, N_, M_, 1.f, x, dy, 1.f,
+                       blobs_[0]->mutable_gpu_diff());
+      else  // dW (N x K) += dy^T x
+        gpu::gemm_bias(Trans::yes, Trans::no, N_, K_, M_, 1.f, dy, x, 1.f,
+                       blobs_[0]->mutable_gpu_diff());
+    }
   }
   if (propagate_down[0])  // dx (M x K) = dy W, or dy W^T with transpose
     gpu::gemm_bias(Trans::no, transpose_ ? Trans::yes : Trans::no, M_, K_, N_, 1.f, dy,

@@ -8,9 +8,9 @@
 // parameter and history, and both streams' GPU workspaces). After kWarmup eager
 // iterations with the same fingerprint the iteration is captured once (thread-local
 // capture mode, so a stray host sync or allocation fails the capture instead of
-// corrupting it) and then replayed. A changed fingerprint drops the graph and warms up again. Any
-// failure to capture, instantiate or launch logs one warning and leaves this solver
-// eager for good.
+// corrupting it) and then replayed. A changed fingerprint drops the graph and warms up
+// again. Any failure to capture, instantiate or launch logs one warning and leaves
+// this solver eager for good.
 //
 // A replay is queued, not waited for (no host round trip on the step's path): the
 // per-iteration scalars (rate, Adam's correction, Dropout keys) go up from one of two

@@ -29,6 +29,9 @@ class Context {
   // A blocking stream: the legacy default stream (plain cudaMemcpy) waits for it.
   // In a SideWork scope: the side stream (also blocking).
   CUstream_st* stream() const { return lanes_[lane()].stream; }
+  // This thread's stream now: 0 the main one, 1 the side one (inside a SideWork scope).
+  // Per-stream scratch elsewhere is indexed by it.
+  static int lane();
   CUstream_st* main_stream() const { return lanes_[0].stream; }
   CUstream_st* side_stream() const { return lanes_[1].stream; }
   // TF32 off unless set_tf32(true): FP32 products stay FP32, as on the CPU.
@@ -59,7 +62,6 @@ class Context {
     void* workspace = nullptr;
     size_t workspace_size = 0;
   };
-  static int lane();  // this thread's: 1 inside a SideWork scope
 
   int device_;
   Lane lanes_[2];

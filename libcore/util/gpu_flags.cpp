@@ -20,8 +20,9 @@ void add_gpu_math_flags(CLI::App& app, GpuMathFlags& flags) {
                "GPU only: TF32 tensor cores for FP32 GEMMs and convolutions (faster; inputs "
                "rounded to 10 mantissa bits)");
   app.add_option("--gpu-workspace", flags.workspace_mb,
-                 "GPU only: MiB of scratch memory a convolution may use (default 1024); "
-                 "less may leave cuDNN slower algorithms")
+                 "GPU only: MiB of scratch memory a convolution may use (default 1024; the "
+                 "parameter gradients' stream has as much again); less may leave cuDNN slower "
+                 "algorithms")
       ->check(CLI::Range(0, 1 << 24, "MiB from 0 to 16777216"));
 }
 
