@@ -13,19 +13,13 @@
 #include <fstream>
 #include <string>
 
+#include "support/tool_runner.hpp"
 #include "util/error.hpp"
 
 namespace fs = std::filesystem;
 
 namespace cortado::test {
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("cortado_atomic_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 int entries(const fs::path& dir) {
   int n = 0;
@@ -37,7 +31,7 @@ int entries(const fs::path& dir) {
 
 TEST_CASE("write_file_atomic writes devices, pipes and links' targets; refuses folders and ''",
           "[data][atomic_file]") {
-  const fs::path dir = fresh_dir("special");
+  const fs::path dir = temp_dir("atomic_special");
   // A FIFO stands for /dev/null and the like: the rename of a temporary would replace
   // it by a regular file.
   const fs::path fifo = dir / "pipe";
@@ -83,7 +77,7 @@ TEST_CASE("write_file_atomic writes devices, pipes and links' targets; refuses f
 
 TEST_CASE("An output may not be an input, hold one, or hold the current folder",
           "[data][atomic_file]") {
-  const fs::path dir = fresh_dir("spares");
+  const fs::path dir = temp_dir("atomic_spares");
   const std::string images = (dir / "images").string(), list = (dir / "list.txt").string();
   fs::create_directories(dir / "images" / "cats");
   std::ofstream(list) << "cats/a.png 0\n";
@@ -109,7 +103,7 @@ TEST_CASE("A SIGTERM or SIGINT while an LMDB folder is written removes its tempo
           "[data][atomic_file]") {
   const int sig = GENERATE(SIGTERM, SIGINT);
   INFO("signal " << sig);
-  const fs::path dir = fresh_dir("signal");
+  const fs::path dir = temp_dir("atomic_signal");
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {

@@ -25,8 +25,32 @@ std::string testdata(const std::string& relative) {
   return std::string(CORTADO_TESTDATA) + "/" + relative;
 }
 
+namespace {
+// This process's folder of test files, removed when the process exits (a ctest run
+// starts hundreds of test processes: each left its files behind before). Only the
+// process that made it removes it: a forked child exiting must not take its parent's
+// files.
+class ProcessTempRoot {
+ public:
+  ProcessTempRoot()
+      : owner_(::getpid()),
+        path_(fs::temp_directory_path() / ("cortado-test-" + std::to_string(owner_))) {}
+  ~ProcessTempRoot() {
+    if (::getpid() != owner_) return;
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  pid_t owner_;
+  fs::path path_;
+};
+}  // namespace
+
 std::string temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("cortado-test-" + std::to_string(::getpid())) / name;
+  static const ProcessTempRoot root;
+  fs::path p = root.path() / name;
   fs::remove_all(p);
   fs::create_directories(p);
   return p.string();
