@@ -3,9 +3,9 @@
 
 #include "blob/device_memory.hpp"
 #include "cuda/data/transform.hpp"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 #include "data/transformer.hpp"
 
 namespace cortado::gpu {
@@ -18,6 +18,7 @@ __global__ void transform_kernel(int64_t n, int channels, int out_height, int ou
                                  const float* mean_image, const float* mean_values,
                                  int num_mean_values, float scale, float* out, int num,
                                  const float* labels_in, float* labels_out) {
+  chain_wait();
   const int64_t count = n > num ? n : num;
   CORTADO_KERNEL_LOOP(i, count) {
     if (i < n)
@@ -60,10 +61,9 @@ void DeviceTransform::run(const uint8_t* pixels, const RawItem* items, int num, 
   const int64_t n = static_cast<int64_t>(num) * channels * out_height * out_width;
   const int64_t threads = std::max<int64_t>(n, labels_out ? num : 0);
   if (threads <= 0) return;
-  transform_kernel<<<blocks_for(threads), kThreads, 0, stream>>>(
-      n, channels, out_height, out_width, pixels, items, mean_image_, mean_values_,
-      num_mean_values_, scale_, out, num, labels_in, labels_out);
-  check_launch("data transform");
+  launch("data transform", transform_kernel, blocks_for(threads), kThreads, stream, n, channels,
+         out_height, out_width, pixels, items, mean_image_, mean_values_, num_mean_values_, scale_,
+         out, num, labels_in, labels_out);
 }
 
 }  // namespace cortado::gpu

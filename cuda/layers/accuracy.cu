@@ -9,9 +9,9 @@
 #include <string>
 
 #include "cuda/layers/block_total.cuh"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 #include "layers/accuracy.hpp"
 #include "layers/graph_slots.hpp"
 #include "util/error.hpp"
@@ -24,6 +24,7 @@ namespace {
 constexpr int kFixed = 3;
 
 __global__ void accuracy_init_kernel(int n, int* counters) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, n) { counters[i] = i == 2 ? INT_MAX : 0; }
 }
 
@@ -38,6 +39,7 @@ struct AccuracyRule {
 __global__ void __launch_bounds__(kTotalThreads)
     accuracy_count_kernel(int64_t positions, AccuracyRule r, const float* scores,
                           const float* labels, int* counters) {
+  chain_wait();
   int hits = 0, counted = 0, bad = INT_MAX;
   for (int64_t p = blockIdx.x * int64_t(kTotalThreads) + threadIdx.x; p < positions;
        p += int64_t(kTotalThreads) * gridDim.x) {
@@ -72,6 +74,7 @@ __global__ void __launch_bounds__(kTotalThreads)
 
 __global__ void accuracy_finish_kernel(int classes, const int* counters, float* accuracy,
                                        float* per_class) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(c, int64_t(classes) + 1) {
     if (c == classes) {
       accuracy[0] = counters[1] == 0 ? 0.f : static_cast<float>(counters[0]) / counters[1];
@@ -84,6 +87,7 @@ __global__ void accuracy_finish_kernel(int classes, const int* counters, float* 
 
 // Graph mode's bad-label report (no read back): position + 1, or 0 for none.
 __global__ void accuracy_error_kernel(const int* counters, const float* labels, int* error) {
+  chain_wait();
   const int bad = counters[2];
   error[0] = bad == INT_MAX ? 0 : bad + 1;
   error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
@@ -100,27 +104,23 @@ void AccuracyLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   const int n = kFixed + 2 * classes_;
   counters_.reshape({n});
   int* counters = reinterpret_cast<int*>(counters_.mutable_gpu_data());
-  accuracy_init_kernel<<<blocks_for(n), kThreads, 0, stream>>>(n, counters);
-  check_launch("accuracy_init");
+  launch("accuracy_init", accuracy_init_kernel, blocks_for(n), kThreads, stream, n, counters);
   const int64_t positions = int64_t(outer_) * inner_;
   const bool per_class = top.size() > 1;
   if (positions > 0) {
     const AccuracyRule rule{classes_, inner_, top_k_, has_ignore_label_, ignore_label_, per_class};
     const int blocks =
         static_cast<int>(std::min<int64_t>((positions + kTotalThreads - 1) / kTotalThreads, 1024));
-    accuracy_count_kernel<<<blocks, kTotalThreads, 0, stream>>>(
-        positions, rule, bottom[0]->gpu_data(), bottom[1]->gpu_data(), counters);
-    check_launch("accuracy_count");
+    launch("accuracy_count", accuracy_count_kernel, blocks, kTotalThreads, stream, positions, rule,
+           bottom[0]->gpu_data(), bottom[1]->gpu_data(), counters);
   }
-  accuracy_finish_kernel<<<blocks_for(classes_ + 1), kThreads, 0, stream>>>(
-      classes_, counters, top[0]->mutable_gpu_data(),
-      per_class ? top[1]->mutable_gpu_data() : nullptr);
-  check_launch("accuracy_finish");
+  launch("accuracy_finish", accuracy_finish_kernel, blocks_for(classes_ + 1), kThreads, stream,
+         classes_, counters, top[0]->mutable_gpu_data(),
+         per_class ? top[1]->mutable_gpu_data() : nullptr);
   if (graph_slots_) {
     // Graph mode: the solver raises a bad label after the replay (raise_graph_error).
-    accuracy_error_kernel<<<1, 1, 0, stream>>>(counters, bottom[1]->gpu_data(),
-                                               graph_slots_->error);
-    check_launch("accuracy_error");
+    launch("accuracy_error", accuracy_error_kernel, 1, 1, stream, counters, bottom[1]->gpu_data(),
+           graph_slots_->error);
     return;
   }
   // The one read back: an out-of-range label must stop the run, as on the CPU.

@@ -6,6 +6,7 @@
 #include "blob/device_memory.hpp"
 #include "cuda/layers/channel_sum.cuh"
 #include "cuda/layers/elementwise.cuh"
+#include "cuda/util/chained.cuh"
 #include "layers/batch_norm.hpp"
 
 namespace cortado::gpu {
@@ -37,6 +38,7 @@ struct BatchStatistics {
 // (variance unbiased by m / (m - 1)), then the standard deviation sqrt(var + eps).
 __global__ void batch_statistics_kernel(const float* x, BatchStatistics s, float* mean_sum,
                                         float* var_sum, float* mean, float* stddev) {
+  chain_wait();
   const double m = double(s.num) * s.spatial;
   for (int c = blockIdx.x; c < s.channels; c += gridDim.x) {
     const double sum = channel_total(s.num, s.channels, s.spatial, c, XTerm{x});
@@ -55,6 +57,7 @@ __global__ void batch_statistics_kernel(const float* x, BatchStatistics s, float
 // Per channel: the means of dy and of dy * y over batch and space.
 __global__ void gradient_means_kernel(const float* dy, const float* y, int num, int channels,
                                       int spatial, float* mean_dy, float* mean_dy_y) {
+  chain_wait();
   const double m = double(num) * spatial;
   for (int c = blockIdx.x; c < channels; c += gridDim.x) {
     const double sum_dy = channel_total(num, channels, spatial, c, XTerm{dy});
@@ -142,11 +145,10 @@ void BatchNormLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
     const gpu::BatchStatistics s{
         d.num, d.channels, d.spatial, f, m > 1 ? static_cast<float>(m / (m - 1)) : 1.f, eps_};
     if (d.channels > 0) {
-      gpu::batch_statistics_kernel<<<gpu::blocks_for_channels(d.channels), gpu::kThreads, 0,
-                                     gpu::Context::get().stream()>>>(
-          bottom[0]->gpu_data(), s, blobs_[0]->mutable_gpu_data(), blobs_[1]->mutable_gpu_data(),
-          mean, stddev);
-      gpu::check_launch("batch_norm_statistics");
+      gpu::launch("batch_norm_statistics", gpu::batch_statistics_kernel,
+                  gpu::blocks_for_channels(d.channels), gpu::kThreads, gpu::Context::get().stream(),
+                  bottom[0]->gpu_data(), s, blobs_[0]->mutable_gpu_data(),
+                  blobs_[1]->mutable_gpu_data(), mean, stddev);
     }
     gpu::for_each_index("batch_norm_weight", 1,
                         gpu::UpdateWeight{blobs_[2]->mutable_gpu_data(), f});
@@ -175,10 +177,9 @@ void BatchNormLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& p
   if (!use_global_stats_ && d.channels > 0) {
     mean_dy = stats + 2 * channels_;
     mean_dy_y = stats + 3 * channels_;
-    gpu::gradient_means_kernel<<<gpu::blocks_for_channels(d.channels), gpu::kThreads, 0,
-                                 gpu::Context::get().stream()>>>(dy, y, d.num, d.channels,
-                                                                 d.spatial, mean_dy, mean_dy_y);
-    gpu::check_launch("batch_norm_gradient_means");
+    gpu::launch("batch_norm_gradient_means", gpu::gradient_means_kernel,
+                gpu::blocks_for_channels(d.channels), gpu::kThreads, gpu::Context::get().stream(),
+                dy, y, d.num, d.channels, d.spatial, mean_dy, mean_dy_y);
   }
   gpu::for_each_index("batch_norm_backward", n,
                       gpu::NormalizeBackward{dy, y, stddev, mean_dy, mean_dy_y,

@@ -5,9 +5,9 @@
 #include "cuda/layers/channel_bias.hpp"
 #include "cuda/layers/relu.cuh"
 #include "cuda/layers/relu.hpp"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 
 namespace cortado::gpu {
 namespace {
@@ -17,6 +17,7 @@ namespace {
 template <bool Relu>
 __global__ void add_channel_bias_kernel(int64_t count, int channels, int spatial, const float* bias,
                                         float* y, float slope) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, count) {
     const float v = y[i] + bias[(i / spatial) % channels];
     y[i] = Relu ? relu_value(v, slope) : v;
@@ -28,6 +29,7 @@ __global__ void add_channel_bias_kernel(int64_t count, int channels, int spatial
 template <bool Relu>
 __global__ void add_channel_bias_planes_kernel(int64_t planes, int channels, int spatial,
                                                const float* bias, float* y, float slope) {
+  chain_wait();
   for (int64_t p = blockIdx.x; p < planes; p += gridDim.x) {
     const float b = bias[p % channels];
     float* row = y + p * spatial;
@@ -58,6 +60,7 @@ __global__ void __launch_bounds__(kTotalThreads)
     channel_bias_grad_kernel(int num, int channels, int spatial, Index per_slice, const float* dy,
                              float* dbias, float* partial, const float* y, float slope,
                              float* dy_out) {
+  chain_wait();
   const int c = blockIdx.x;
   const Index per_channel = Index(num) * spatial;
   const Index first = Index(blockIdx.y) * per_slice;
@@ -128,6 +131,7 @@ constexpr int kColumnGroups = 8;
 template <bool Relu>
 __global__ void column_bias_grad_kernel(int num, int channels, const float* dy, float* dbias,
                                         const float* y, float slope, float* dy_out) {
+  chain_wait();
   __shared__ float part[kColumnGroups][32];
   const int c = blockIdx.x * 32 + threadIdx.x;
   float acc = 0.f;
@@ -153,6 +157,7 @@ __global__ void column_bias_grad_kernel(int num, int channels, const float* dy, 
 
 // dbias[c] += the sum of partial[c][0..slices), in slice order.
 __global__ void sum_slices_kernel(int channels, int slices, const float* partial, float* dbias) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(c, channels) {
     float sum = 0.f;
     for (int s = 0; s < slices; ++s) sum += partial[c * slices + s];
@@ -169,9 +174,8 @@ void launch_bias_grad(int num, int channels, int spatial, const float* dy, float
   cudaStream_t stream = Context::get().stream();
   if (spatial == 1) {
     const dim3 block(32, kColumnGroups);
-    column_bias_grad_kernel<Relu><<<(channels + 31) / 32, block, 0, stream>>>(
-        num, channels, dy, dbias, y, slope, dy_out);
-    check_launch("column_bias_grad");
+    launch("column_bias_grad", column_bias_grad_kernel<Relu>, (channels + 31) / 32, block, stream,
+           num, channels, dy, dbias, y, slope, dy_out);
     return;
   }
   const int64_t per_channel = int64_t(num) * spatial, round = int64_t(kUnroll) * kTotalThreads;
@@ -183,17 +187,15 @@ void launch_bias_grad(int num, int channels, int spatial, const float* dy, float
   float* partial = slices > 1 ? slice_sums() : nullptr;
   const dim3 grid(channels, slices);
   if (fits_int(int64_t(num) * channels * spatial))
-    channel_bias_grad_kernel<int, Relu><<<grid, kTotalThreads, 0, stream>>>(
-        num, channels, spatial, static_cast<int>(per_slice), dy, dbias, partial, y, slope,
-        dy_out);
+    launch("channel_bias_grad", channel_bias_grad_kernel<int, Relu>, grid, kTotalThreads, stream,
+           num, channels, spatial, static_cast<int>(per_slice), dy, dbias, partial, y, slope,
+           dy_out);
   else
-    channel_bias_grad_kernel<int64_t, Relu><<<grid, kTotalThreads, 0, stream>>>(
-        num, channels, spatial, per_slice, dy, dbias, partial, y, slope, dy_out);
-  check_launch("channel_bias_grad");
+    launch("channel_bias_grad", channel_bias_grad_kernel<int64_t, Relu>, grid, kTotalThreads,
+           stream, num, channels, spatial, per_slice, dy, dbias, partial, y, slope, dy_out);
   if (slices == 1) return;
-  sum_slices_kernel<<<blocks_for(channels), kThreads, 0, stream>>>(channels, slices, partial,
-                                                                   dbias);
-  check_launch("sum_slices");
+  launch("sum_slices", sum_slices_kernel, blocks_for(channels), kThreads, stream, channels, slices,
+         partial, dbias);
 }
 
 }  // namespace
@@ -212,19 +214,18 @@ void add_channel_bias(int num, int channels, int spatial, const float* bias, flo
     const int64_t planes = int64_t(num) * channels;
     const int blocks = static_cast<int>(std::min<int64_t>(planes, 65535));
     if (relu_slope)
-      add_channel_bias_planes_kernel<true><<<blocks, kThreads, 0, stream>>>(planes, channels,
-                                                                            spatial, bias, y, slope);
+      launch("add_channel_bias_planes", add_channel_bias_planes_kernel<true>, blocks, kThreads,
+             stream, planes, channels, spatial, bias, y, slope);
     else
-      add_channel_bias_planes_kernel<false><<<blocks, kThreads, 0, stream>>>(
-          planes, channels, spatial, bias, y, slope);
+      launch("add_channel_bias_planes", add_channel_bias_planes_kernel<false>, blocks, kThreads,
+             stream, planes, channels, spatial, bias, y, slope);
   } else if (relu_slope) {
-    add_channel_bias_kernel<true><<<blocks_for(count), kThreads, 0, stream>>>(
-        count, channels, spatial, bias, y, slope);
+    launch("add_channel_bias", add_channel_bias_kernel<true>, blocks_for(count), kThreads, stream,
+           count, channels, spatial, bias, y, slope);
   } else {
-    add_channel_bias_kernel<false><<<blocks_for(count), kThreads, 0, stream>>>(
-        count, channels, spatial, bias, y, slope);
+    launch("add_channel_bias", add_channel_bias_kernel<false>, blocks_for(count), kThreads, stream,
+           count, channels, spatial, bias, y, slope);
   }
-  check_launch("add_channel_bias");
 }
 
 void bias_grad_pass(int num, int channels, int spatial, const float* y,

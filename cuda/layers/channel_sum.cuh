@@ -5,9 +5,9 @@
 // One block per channel, summed in double as the CPU layers do.
 #include <cstdint>
 
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 
 namespace cortado::gpu {
 
@@ -52,6 +52,7 @@ __device__ double channel_total(int outer, int dim, int inner, int d, const Term
 template <class Term>
 __global__ void channel_sum_kernel(int outer, int dim, int inner, Term term, float* out,
                                    bool accumulate) {
+  chain_wait();
   // The loop bound is the same for every thread of a block, as block_sum needs.
   for (int d = blockIdx.x; d < dim; d += gridDim.x) {
     const double total = channel_total(outer, dim, inner, d, term);
@@ -67,9 +68,8 @@ template <class Term>
 void channel_sum(const char* kernel, int outer, int dim, int inner, Term term, float* out,
                  bool accumulate) {
   if (dim <= 0) return;
-  channel_sum_kernel<<<blocks_for_channels(dim), kThreads, 0, Context::get().stream()>>>(
-      outer, dim, inner, term, out, accumulate);
-  check_launch(kernel);
+  launch(kernel, channel_sum_kernel<Term>, blocks_for_channels(dim), kThreads,
+         Context::get().stream(), outer, dim, inner, term, out, accumulate);
 }
 
 }  // namespace cortado::gpu

@@ -1,13 +1,13 @@
 #ifdef CORTADO_WITH_CUDNN
-#include "cuda/layers/direct_conv.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstdint>
 
 #include "cuda/layers/cudnn_conv.hpp"
+#include "cuda/layers/direct_conv.hpp"
 #include "cuda/layers/relu.cuh"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "util/error.hpp"
@@ -50,6 +50,7 @@ __global__ void __launch_bounds__(kPositionThreads)
     forward_kernel(ConvShape s, const float* __restrict__ in, const float* __restrict__ w,
                    float* __restrict__ out, const float* __restrict__ bias, bool relu,
                    float slope) {
+  chain_wait();
   __shared__ float staged[kStaged];
   const int k = s.kernel_h * s.kernel_w;
   const int in_group = s.in_channels / s.group, out_group = s.out_channels / s.group;
@@ -111,6 +112,7 @@ template <int T>
 __global__ void __launch_bounds__(kPositionThreads)
     backward_data_kernel(ConvShape s, const float* __restrict__ w, const float* __restrict__ dy,
                          float* __restrict__ dx) {
+  chain_wait();
   __shared__ float staged[kStaged];
   const int k = s.kernel_h * s.kernel_w;
   const int in_group = s.in_channels / s.group, out_group = s.out_channels / s.group;
@@ -181,6 +183,7 @@ __global__ void __launch_bounds__(kFilterThreads)
     backward_filter_kernel(ConvShape s, int batches, const float* __restrict__ in,
                            const float* __restrict__ dy, float* __restrict__ w_grad,
                            float* __restrict__ b_grad) {
+  chain_wait();
   __shared__ float sdy[kFilterBatch][kFilterOut];
   __shared__ float scol[kFilterWeights][kFilterBatch + 1];  // + 1: no bank conflicts
   __shared__ int s_in[kFilterBatch], s_dy[kFilterBatch], s_iy[kFilterBatch], s_ix[kFilterBatch];
@@ -273,9 +276,9 @@ void launch_forward(const ConvShape& s, const float* in, const float* w, float* 
   const int tiles = (s.out_channels / s.group + T - 1) / T;
   const dim3 grid(static_cast<unsigned>((positions(s) + kPositionThreads - 1) / kPositionThreads),
                   tiles * s.group);
-  forward_kernel<T><<<grid, kPositionThreads, 0, Context::get().stream()>>>(
-      s, in, w, out, bias, relu_slope.has_value(), relu_slope.value_or(0.f));
-  check_launch("direct convolution forward");
+  launch("direct convolution forward", forward_kernel<T>, grid, kPositionThreads,
+         Context::get().stream(), s, in, w, out, bias, relu_slope.has_value(),
+         relu_slope.value_or(0.f));
 }
 
 template <int T>
@@ -284,8 +287,8 @@ void launch_backward_data(const ConvShape& s, const float* w, const float* dy, f
   const dim3 grid(
       static_cast<unsigned>((in_positions(s) + kPositionThreads - 1) / kPositionThreads),
       tiles * s.group);
-  backward_data_kernel<T><<<grid, kPositionThreads, 0, Context::get().stream()>>>(s, w, dy, dx);
-  check_launch("direct convolution backward data");
+  launch("direct convolution backward data", backward_data_kernel<T>, grid, kPositionThreads,
+         Context::get().stream(), s, w, dy, dx);
 }
 
 static_assert(kDirectConvTiles[0] == 4 && kDirectConvTiles[1] == 8 && kDirectConvTiles[2] == 16,
@@ -351,9 +354,8 @@ void direct_conv_backward_filter(const ConvShape& s, const float* in, const floa
   const int per_slice = static_cast<int>((batches + slices - 1) / slices);
   const int64_t used = (batches + per_slice - 1) / per_slice;
   const dim3 grid(static_cast<unsigned>(weight_tiles * used), out_tiles * s.group);
-  backward_filter_kernel<<<grid, kFilterThreads, 0, Context::get().stream()>>>(
-      s, per_slice, in, out_grad, w_grad, b_grad);
-  check_launch("direct convolution backward filter");
+  launch("direct convolution backward filter", backward_filter_kernel, grid, kFilterThreads,
+         Context::get().stream(), s, per_slice, in, out_grad, w_grad, b_grad);
 }
 
 }  // namespace cortado::gpu

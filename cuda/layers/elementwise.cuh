@@ -4,14 +4,15 @@
 // Functors (not device lambdas) because the build has no --extended-lambda.
 #include <cstdint>
 
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 
 namespace cortado::gpu {
 
 template <class F>
 __global__ void for_each_index_kernel(int64_t n, F f) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, n) { f(i); }
 }
 
@@ -19,8 +20,7 @@ __global__ void for_each_index_kernel(int64_t n, F f) {
 template <class F>
 void for_each_index(const char* kernel, int64_t n, F f) {
   if (n <= 0) return;
-  for_each_index_kernel<<<blocks_for(n), kThreads, 0, Context::get().stream()>>>(n, f);
-  check_launch(kernel);
+  launch(kernel, for_each_index_kernel<F>, blocks_for(n), kThreads, Context::get().stream(), n, f);
 }
 
 }  // namespace cortado::gpu

@@ -1,6 +1,4 @@
 #ifdef CORTADO_WITH_CUDNN
-#include "cuda/layers/gemm_conv.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <climits>
@@ -8,10 +6,11 @@
 
 #include "cuda/layers/channel_bias.hpp"
 #include "cuda/layers/cudnn_conv.hpp"
+#include "cuda/layers/gemm_conv.hpp"
 #include "cuda/math/gemm.hpp"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 
 namespace cortado::gpu {
 namespace {
@@ -26,6 +25,7 @@ int64_t col_cols(const ConvShape& s) { return int64_t(s.out_h) * s.out_w; }
 // decomposition is done once per thread, not per element.
 __global__ void im2col_kernel(ConvShape s, int images, bool k_major, const float* in,
                               float* col) {
+  chain_wait();
   const int k_per_image = s.in_channels * s.kernel_h * s.kernel_w;
   const int positions = s.out_h * s.out_w;
   const int64_t rows = int64_t(images) * k_per_image;
@@ -48,6 +48,7 @@ __global__ void im2col_kernel(ConvShape s, int images, bool k_major, const float
 // w_grad[i] += the sum over the chunk's images of partial[n][i], in image order.
 __global__ void sum_partials_kernel(int64_t per_image, int images, const float* partial,
                                     float* w_grad) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, per_image) {
     float sum = 0.f;
     for (int n = 0; n < images; ++n) sum += partial[n * per_image + i];
@@ -58,6 +59,7 @@ __global__ void sum_partials_kernel(int64_t per_image, int images, const float* 
 // dst[m][n][p] = src[n][m][p]: a chunk's top diff channel-major.
 __global__ void channel_major_kernel(int64_t count, int channels, int positions,
                                      int images, const float* src, float* dst) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, count) {
     const int64_t t = i / positions;
     const int p = static_cast<int>(i - t * positions);
@@ -70,9 +72,8 @@ __global__ void channel_major_kernel(int64_t count, int channels, int positions,
 void im2col(const ConvShape& s, int images, bool k_major, const float* in, float* col) {
   const int64_t rows = images * col_rows(s);
   const int threads = static_cast<int>(std::min<int64_t>(kThreads, (col_cols(s) + 31) / 32 * 32));
-  im2col_kernel<<<static_cast<int>(std::min<int64_t>(rows, 1 << 20)), threads, 0,
-                  Context::get().stream()>>>(s, images, k_major, in, col);
-  check_launch("im2col");
+  launch("im2col", im2col_kernel, static_cast<int>(std::min<int64_t>(rows, 1 << 20)), threads,
+         Context::get().stream(), s, images, k_major, in, col);
 }
 
 std::atomic<long long> chunks_run{0};
@@ -142,9 +143,8 @@ void gemm_conv_backward_filter(const ConvShape& s, GemmConv use, int chunk, cons
     if (one_product) {
       // w_grad (M x K) += out_grad' (M x images P) col' (K x images P)^T
       const int64_t count = images * out_image;
-      channel_major_kernel<<<blocks_for(count), kThreads, 0, stream>>>(
-          count, M, P, images, out_grad + n0 * out_image, rest);
-      check_launch("channel_major");
+      launch("channel_major", channel_major_kernel, blocks_for(count), kThreads, stream, count, M,
+             P, images, out_grad + n0 * out_image, rest);
       const int inner = images * P;
       gpu::gemm(Trans::no, Trans::yes, M, K, inner, 1.f, rest, inner, col, inner, 1.f, w_grad, K);
       continue;
@@ -152,9 +152,8 @@ void gemm_conv_backward_filter(const ConvShape& s, GemmConv use, int chunk, cons
     // partial_n (M x K) = out_grad_n (M x P) col_n^T (P x K)
     gemm_batched(Trans::no, Trans::yes, M, K, P, 1.f, out_grad + n0 * out_image, P, out_image,
                  col, P, int64_t(K) * P, 0.f, rest, K, per_image, images);
-    sum_partials_kernel<<<blocks_for(per_image), kThreads, 0, stream>>>(per_image, images, rest,
-                                                                        w_grad);
-    check_launch("sum_partials");
+    launch("sum_partials", sum_partials_kernel, blocks_for(per_image), kThreads, stream, per_image,
+           images, rest, w_grad);
   }
 }
 

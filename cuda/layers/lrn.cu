@@ -4,9 +4,9 @@
 // channel one thread per element sums its window row by row.
 #include <cstdint>
 
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 #include "layers/lrn.hpp"
 
 namespace cortado::gpu {
@@ -47,6 +47,7 @@ __device__ AcrossRun across_run(int64_t t, int64_t positions, const LrnShape& s,
 __global__ void lrn_across_forward_kernel(int64_t threads, int64_t positions, int chunk,
                                           LrnShape s, float k, float alpha_over_n,
                                           const float* x, float* scale, float* y) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(t, threads) {
     const AcrossRun run = across_run(t, positions, s, chunk);
     const int64_t plane = int64_t(s.height) * s.width;
@@ -81,6 +82,7 @@ __global__ void lrn_across_backward_kernel(int64_t threads, int64_t positions, i
                                            LrnShape s, float coeff, const float* x,
                                            const float* y, const float* scale, const float* dy,
                                            float* dx) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(t, threads) {
     const AcrossRun run = across_run(t, positions, s, chunk);
     const int64_t plane = int64_t(s.height) * s.width;
@@ -109,16 +111,16 @@ void launch_across_forward(int64_t positions, const LrnShape& s, float k, float 
                            const float* x, float* scale, float* y) {
   const int chunk = across_chunk(s, x == y);
   const int64_t threads = positions * ((s.channels + chunk - 1) / chunk);
-  lrn_across_forward_kernel<<<blocks_for(threads), kThreads, 0, Context::get().stream()>>>(
-      threads, positions, chunk, s, k, alpha_over_n, x, scale, y);
+  launch("lrn_across_forward", lrn_across_forward_kernel, blocks_for(threads), kThreads,
+         Context::get().stream(), threads, positions, chunk, s, k, alpha_over_n, x, scale, y);
 }
 
 void launch_across_backward(int64_t positions, const LrnShape& s, float coeff, const float* x,
                             const float* y, const float* scale, const float* dy, float* dx) {
   const int chunk = across_chunk(s, dy == dx);
   const int64_t threads = positions * ((s.channels + chunk - 1) / chunk);
-  lrn_across_backward_kernel<<<blocks_for(threads), kThreads, 0, Context::get().stream()>>>(
-      threads, positions, chunk, s, coeff, x, y, scale, dy, dx);
+  launch("lrn_across_backward", lrn_across_backward_kernel, blocks_for(threads), kThreads,
+         Context::get().stream(), threads, positions, chunk, s, coeff, x, y, scale, dy, dx);
 }
 
 // The sum of f over the size x size window centred on element i of its plane
@@ -141,6 +143,7 @@ __device__ float box_sum(int64_t i, const LrnShape& s, F f) {
 // scale = 1 + alpha/n^2 * (window sum of x^2); y = x scale^-beta
 __global__ void lrn_within_forward_kernel(int64_t count, LrnShape s, float alpha_over_n2,
                                           const float* x, float* scale, float* y) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, count) {
     const float sum = box_sum(i, s, [&](int64_t j) { return x[j] * x[j]; });
     const float sc = 1.f + alpha_over_n2 * sum;
@@ -151,12 +154,14 @@ __global__ void lrn_within_forward_kernel(int64_t count, LrnShape s, float alpha
 
 __global__ void lrn_ratio_kernel(int64_t count, const float* y, const float* scale, const float* dy,
                                  float* ratio) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, count) { ratio[i] = dy[i] * y[i] / scale[i]; }
 }
 
 __global__ void lrn_within_backward_kernel(int64_t count, LrnShape s, float coeff, const float* x,
                                            const float* scale, const float* ratio, const float* dy,
                                            float* dx) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, count) {
     const float sum = box_sum(i, s, [&](int64_t j) { return ratio[j]; });
     dx[i] = dy[i] * neg_pow(scale[i], s.beta) - coeff * x[i] * sum;
@@ -178,11 +183,10 @@ void LRNLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
     gpu::launch_across_forward(positions, s, k_, alpha_ / size_, bottom[0]->gpu_data(),
                                scale_.mutable_gpu_data(), top[0]->mutable_gpu_data());
   } else {
-    gpu::lrn_within_forward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
-        count, s, alpha_ / (size_ * size_), bottom[0]->gpu_data(), scale_.mutable_gpu_data(),
-        top[0]->mutable_gpu_data());
+    gpu::launch("lrn_within_forward", gpu::lrn_within_forward_kernel, gpu::blocks_for(count),
+                gpu::kThreads, stream, count, s, alpha_ / (size_ * size_), bottom[0]->gpu_data(),
+                scale_.mutable_gpu_data(), top[0]->mutable_gpu_data());
   }
-  gpu::check_launch("lrn_forward");
 }
 
 void LRNLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
@@ -201,15 +205,13 @@ void LRNLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propaga
                                 bottom[0]->mutable_gpu_diff());
   } else {
     ratio_gpu_.reshape_like(*bottom[0]);
-    gpu::lrn_ratio_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
-        count, top[0]->gpu_data(), scale_.gpu_data(), top[0]->gpu_diff(),
-        ratio_gpu_.mutable_gpu_data());
-    gpu::check_launch("lrn_ratio");
-    gpu::lrn_within_backward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0, stream>>>(
-        count, s, coeff, bottom[0]->gpu_data(), scale_.gpu_data(), ratio_gpu_.gpu_data(),
-        top[0]->gpu_diff(), bottom[0]->mutable_gpu_diff());
+    gpu::launch("lrn_ratio", gpu::lrn_ratio_kernel, gpu::blocks_for(count), gpu::kThreads, stream,
+                count, top[0]->gpu_data(), scale_.gpu_data(), top[0]->gpu_diff(),
+                ratio_gpu_.mutable_gpu_data());
+    gpu::launch("lrn_within_backward", gpu::lrn_within_backward_kernel, gpu::blocks_for(count),
+                gpu::kThreads, stream, count, s, coeff, bottom[0]->gpu_data(), scale_.gpu_data(),
+                ratio_gpu_.gpu_data(), top[0]->gpu_diff(), bottom[0]->mutable_gpu_diff());
   }
-  gpu::check_launch("lrn_backward");
 }
 
 }  // namespace cortado

@@ -9,9 +9,9 @@
 #include <cfloat>
 #include <cstdint>
 
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 #include "layers/pooling.hpp"
 
 namespace cortado::gpu {
@@ -41,6 +41,7 @@ __device__ void covering(int i, int k, int pad, int stride, int out, int* first,
 template <class Index>
 __global__ void max_pool_forward_kernel(Index count, PoolGeometry g, const float* x, float* y,
                                         int* argmax, float* mask) {
+  chain_wait();
   CORTADO_KERNEL_LOOP_AS(Index, k, count) {
     const int pw = k % g.pooled_w, ph = (k / g.pooled_w) % g.pooled_h;
     const float* src = x + (k / (Index(g.pooled_w) * g.pooled_h)) * g.height * g.width;
@@ -63,6 +64,7 @@ __global__ void max_pool_forward_kernel(Index count, PoolGeometry g, const float
 
 template <class Index>
 __global__ void ave_pool_forward_kernel(Index count, PoolGeometry g, const float* x, float* y) {
+  chain_wait();
   CORTADO_KERNEL_LOOP_AS(Index, k, count) {
     const int pw = k % g.pooled_w, ph = (k / g.pooled_w) % g.pooled_h;
     const float* src = x + (k / (Index(g.pooled_w) * g.pooled_h)) * g.height * g.width;
@@ -99,6 +101,7 @@ __device__ void cover_tile(const PoolGeometry& g, Covering* c) {
 
 __global__ void max_pool_backward_kernel(int64_t planes, PoolGeometry g, const float* dy,
                                          const int* argmax, float* dx) {
+  chain_wait();
   __shared__ Covering c;
   cover_tile(g, &c);
   const int tx = threadIdx.x, ty = threadIdx.y;
@@ -119,6 +122,7 @@ __global__ void max_pool_backward_kernel(int64_t planes, PoolGeometry g, const f
 
 __global__ void ave_pool_backward_kernel(int64_t planes, PoolGeometry g, const float* dy,
                                          float* dx) {
+  chain_wait();
   __shared__ Covering c;
   cover_tile(g, &c);
   const int tx = threadIdx.x, ty = threadIdx.y;
@@ -144,11 +148,11 @@ void pool_forward(Index count, const PoolGeometry& g, bool max, const float* x, 
                   int* argmax, float* mask) {
   cudaStream_t stream = Context::get().stream();
   if (max)
-    max_pool_forward_kernel<Index><<<blocks_for(count), kThreads, 0, stream>>>(count, g, x, y,
-                                                                               argmax, mask);
+    launch("max_pool_forward", max_pool_forward_kernel<Index>, blocks_for(count), kThreads, stream,
+           count, g, x, y, argmax, mask);
   else
-    ave_pool_forward_kernel<Index><<<blocks_for(count), kThreads, 0, stream>>>(count, g, x, y);
-  check_launch("pooling_forward");
+    launch("pooling_forward", ave_pool_forward_kernel<Index>, blocks_for(count), kThreads, stream,
+           count, g, x, y);
 }
 
 void pool_backward(int64_t planes, const PoolGeometry& g, bool max, const float* dy,
@@ -158,10 +162,10 @@ void pool_backward(int64_t planes, const PoolGeometry& g, bool max, const float*
                   static_cast<unsigned>(std::min<int64_t>(planes, 65535)));
   cudaStream_t stream = Context::get().stream();
   if (max)
-    max_pool_backward_kernel<<<grid, block, 0, stream>>>(planes, g, dy, argmax, dx);
+    launch("max_pool_backward", max_pool_backward_kernel, grid, block, stream, planes, g, dy,
+           argmax, dx);
   else
-    ave_pool_backward_kernel<<<grid, block, 0, stream>>>(planes, g, dy, dx);
-  check_launch("pooling_backward");
+    launch("pooling_backward", ave_pool_backward_kernel, grid, block, stream, planes, g, dy, dx);
 }
 
 }  // namespace

@@ -1,20 +1,21 @@
-#include "cuda/layers/relu.hpp"
-
 #include "cuda/layers/relu.cuh"
+#include "cuda/layers/relu.hpp"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 #include "layers/relu.hpp"
 
 namespace cortado::gpu {
 namespace {
 
 __global__ void relu_forward_kernel(int64_t n, const float* x, float* y, float slope) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, n) { y[i] = relu_value(x[i], slope); }
 }
 
 __global__ void relu_backward_kernel(int64_t n, const float* x, const float* dy, float* dx,
                                      float slope) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, n) { dx[i] = dy[i] * relu_slope_at(x[i], slope); }
 }
 
@@ -23,16 +24,15 @@ __global__ void relu_backward_kernel(int64_t n, const float* x, const float* dy,
 void relu_forward(int n, const float* x, float* y, float negative_slope) {
   if (n <= 0) return;
   Context& ctx = Context::get();
-  relu_forward_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, x, y, negative_slope);
-  check_launch("relu_forward");
+  launch("relu_forward", relu_forward_kernel, blocks_for(n), kThreads, ctx.stream(), n, x, y,
+         negative_slope);
 }
 
 void relu_backward(int n, const float* x, const float* dy, float* dx, float negative_slope) {
   if (n <= 0) return;
   Context& ctx = Context::get();
-  relu_backward_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, x, dy, dx,
-                                                                      negative_slope);
-  check_launch("relu_backward");
+  launch("relu_backward", relu_backward_kernel, blocks_for(n), kThreads, ctx.stream(), n, x, dy, dx,
+         negative_slope);
 }
 
 }  // namespace cortado::gpu

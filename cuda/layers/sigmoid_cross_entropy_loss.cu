@@ -6,9 +6,9 @@
 #include <cstdint>
 
 #include "cuda/layers/block_total.cuh"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 #include "layers/loss_normalization.hpp"
 #include "layers/sigmoid_cross_entropy_loss.hpp"
 #include "util/error.hpp"
@@ -29,6 +29,7 @@ __global__ void __launch_bounds__(kTotalThreads)
     sigmoid_ce_forward_kernel(int64_t count, TargetRule r, const float* x, const float* t,
                               bool valid_norm, float fixed_norm, float* s, float* loss,
                               float* normalizer) {
+  chain_wait();
   float sum = 0.f;
   int valid = 0;
   for (int64_t i = threadIdx.x; i < count; i += kTotalThreads) {
@@ -53,6 +54,7 @@ __global__ void __launch_bounds__(kTotalThreads)
 __global__ void sigmoid_ce_backward_kernel(int64_t count, TargetRule r, const float* s,
                                            const float* t, const float* loss_weight,
                                            const float* normalizer, float* dx) {
+  chain_wait();
   const float scale = loss_weight[0] / normalizer[0];
   CORTADO_KERNEL_LOOP(i, count) { dx[i] = r.ignored(t[i]) ? 0.f : (s[i] - t[i]) * scale; }
 }
@@ -68,11 +70,11 @@ void SigmoidCrossEntropyLossLayer::forward_gpu(const BlobVec& bottom, const Blob
   const bool valid_norm = normalization_ == caffe::LossParameter::VALID;
   const float fixed_norm = loss_normalizer(normalization_, outer, count / std::max(outer, 1), 0);
   normalizer_gpu_.reshape({1});
-  gpu::sigmoid_ce_forward_kernel<<<1, gpu::kTotalThreads, 0, gpu::Context::get().stream()>>>(
-      count, gpu::TargetRule{has_ignore_label_, ignore_label_}, bottom[0]->gpu_data(),
-      bottom[1]->gpu_data(), valid_norm, fixed_norm, sigmoid_.mutable_gpu_data(),
-      top[0]->mutable_gpu_data(), normalizer_gpu_.mutable_gpu_data());
-  gpu::check_launch("sigmoid_cross_entropy_forward");
+  gpu::launch("sigmoid_cross_entropy_forward", gpu::sigmoid_ce_forward_kernel, 1,
+              gpu::kTotalThreads, gpu::Context::get().stream(), count,
+              gpu::TargetRule{has_ignore_label_, ignore_label_}, bottom[0]->gpu_data(),
+              bottom[1]->gpu_data(), valid_norm, fixed_norm, sigmoid_.mutable_gpu_data(),
+              top[0]->mutable_gpu_data(), normalizer_gpu_.mutable_gpu_data());
 }
 
 void SigmoidCrossEntropyLossLayer::backward_gpu(const BlobVec& top,
@@ -82,12 +84,11 @@ void SigmoidCrossEntropyLossLayer::backward_gpu(const BlobVec& top,
   if (!propagate_down[0]) return;
   const int64_t count = bottom[0]->count();
   if (count == 0) return;
-  gpu::sigmoid_ce_backward_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0,
-                                    gpu::Context::get().stream()>>>(
-      count, gpu::TargetRule{has_ignore_label_, ignore_label_}, sigmoid_.gpu_data(),
-      bottom[1]->gpu_data(), top[0]->gpu_diff(), normalizer_gpu_.gpu_data(),
-      bottom[0]->mutable_gpu_diff());
-  gpu::check_launch("sigmoid_cross_entropy_backward");
+  gpu::launch("sigmoid_cross_entropy_backward", gpu::sigmoid_ce_backward_kernel,
+              gpu::blocks_for(count), gpu::kThreads, gpu::Context::get().stream(), count,
+              gpu::TargetRule{has_ignore_label_, ignore_label_}, sigmoid_.gpu_data(),
+              bottom[1]->gpu_data(), top[0]->gpu_diff(), normalizer_gpu_.gpu_data(),
+              bottom[0]->mutable_gpu_diff());
 }
 
 }  // namespace cortado

@@ -2,9 +2,9 @@
 
 #include "cuda/layers/softmax.cuh"
 #include "cuda/layers/softmax.hpp"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 #include "layers/softmax.hpp"
 
 namespace cortado::gpu {
@@ -13,6 +13,7 @@ namespace {
 // Position p = (i, j) reads channel c at i * channels * inner + c * inner + j.
 __global__ void softmax_forward_kernel(int64_t positions, int channels, int inner, const float* x,
                                        float* y) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(p, positions) {
     const int64_t base = (p / inner) * channels * inner + p % inner;
     softmax_position(channels, inner, x + base, y + base);
@@ -21,6 +22,7 @@ __global__ void softmax_forward_kernel(int64_t positions, int channels, int inne
 
 __global__ void softmax_backward_kernel(int64_t positions, int channels, int inner, const float* y,
                                         const float* dy, float* dx) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(p, positions) {
     const int64_t base = (p / inner) * channels * inner + p % inner;
     float dot = 0.f;
@@ -57,6 +59,7 @@ __device__ float warp_max_of_lane0(float m) {
 }
 
 __global__ void softmax_rows_forward_kernel(int rows, int channels, const float* x, float* y) {
+  chain_wait();
   const int lane = threadIdx.x % kWarp;
   for (int64_t r = int64_t(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp; r < rows;
        r += int64_t(gridDim.x) * kRowsPerBlock) {
@@ -78,6 +81,7 @@ __global__ void softmax_rows_forward_kernel(int rows, int channels, const float*
 
 __global__ void softmax_rows_backward_kernel(int rows, int channels, const float* y,
                                              const float* dy, float* dx) {
+  chain_wait();
   const int lane = threadIdx.x % kWarp;
   for (int64_t r = int64_t(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp; r < rows;
        r += int64_t(gridDim.x) * kRowsPerBlock) {
@@ -103,14 +107,12 @@ void softmax_forward(int outer, int channels, int inner, const float* x, float* 
   const int64_t positions = int64_t(outer) * inner;
   if (positions <= 0 || channels <= 0) return;
   if (!softmax_by_position(inner, channels)) {
-    softmax_rows_forward_kernel<<<row_blocks(outer), kThreads, 0, Context::get().stream()>>>(
-        outer, channels, x, y);
-    check_launch("softmax_rows_forward");
+    launch("softmax_rows_forward", softmax_rows_forward_kernel, row_blocks(outer), kThreads,
+           Context::get().stream(), outer, channels, x, y);
     return;
   }
-  softmax_forward_kernel<<<blocks_for(positions), kThreads, 0, Context::get().stream()>>>(
-      positions, channels, inner, x, y);
-  check_launch("softmax_forward");
+  launch("softmax_forward", softmax_forward_kernel, blocks_for(positions), kThreads,
+         Context::get().stream(), positions, channels, inner, x, y);
 }
 
 void softmax_backward(int outer, int channels, int inner, const float* y, const float* dy,
@@ -118,14 +120,12 @@ void softmax_backward(int outer, int channels, int inner, const float* y, const 
   const int64_t positions = int64_t(outer) * inner;
   if (positions <= 0 || channels <= 0) return;
   if (!softmax_by_position(inner, channels)) {
-    softmax_rows_backward_kernel<<<row_blocks(outer), kThreads, 0, Context::get().stream()>>>(
-        outer, channels, y, dy, dx);
-    check_launch("softmax_rows_backward");
+    launch("softmax_rows_backward", softmax_rows_backward_kernel, row_blocks(outer), kThreads,
+           Context::get().stream(), outer, channels, y, dy, dx);
     return;
   }
-  softmax_backward_kernel<<<blocks_for(positions), kThreads, 0, Context::get().stream()>>>(
-      positions, channels, inner, y, dy, dx);
-  check_launch("softmax_backward");
+  launch("softmax_backward", softmax_backward_kernel, blocks_for(positions), kThreads,
+         Context::get().stream(), positions, channels, inner, y, dy, dx);
 }
 
 }  // namespace cortado::gpu

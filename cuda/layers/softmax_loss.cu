@@ -11,9 +11,9 @@
 #include "cuda/layers/block_total.cuh"
 #include "cuda/layers/softmax.cuh"
 #include "cuda/layers/softmax.hpp"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 #include "layers/graph_slots.hpp"
 #include "layers/loss_normalization.hpp"
 #include "layers/softmax.hpp"
@@ -52,6 +52,7 @@ struct Finish {
 __global__ void __launch_bounds__(kTotalThreads)
     softmax_loss_stats_kernel(int64_t positions, LabelRule r, const float* scores, float* prob,
                               const float* labels, float* stats, Finish finish) {
+  chain_wait();
   float loss = 0.f;
   int valid = 0, bad = INT_MAX;
   for (int64_t p = threadIdx.x; p < positions; p += kTotalThreads) {
@@ -88,6 +89,7 @@ __global__ void __launch_bounds__(kTotalThreads)
 __global__ void softmax_loss_grad_kernel(int64_t count, LabelRule r, const float* prob,
                                          const float* labels, const float* stats, bool valid_norm,
                                          float fixed_norm, const float* loss_weight, float* dx) {
+  chain_wait();
   const float valid = static_cast<float>(reinterpret_cast<const int*>(stats)[1]);
   const float norm = valid_norm ? (valid < 1.f ? 1.f : valid) : fixed_norm;
   const float scale = loss_weight[0] / norm;
@@ -104,9 +106,8 @@ __global__ void softmax_loss_grad_kernel(int64_t count, LabelRule r, const float
 
 void softmax_loss_stats(int64_t positions, const LabelRule& r, const float* scores, float* prob,
                         const float* labels, float* stats, const Finish& finish) {
-  softmax_loss_stats_kernel<<<1, kTotalThreads, 0, Context::get().stream()>>>(
-      positions, r, scores, prob, labels, stats, finish);
-  check_launch("softmax_loss_stats");
+  launch("softmax_loss_stats", softmax_loss_stats_kernel, 1, kTotalThreads, Context::get().stream(),
+         positions, r, scores, prob, labels, stats, finish);
 }
 
 }  // namespace
@@ -183,11 +184,10 @@ void SoftmaxWithLossLayer::backward_gpu(const BlobVec& top, const std::vector<bo
   if (count <= 0) return;
   const bool valid_norm = normalization_ == caffe::LossParameter::VALID;
   const float fixed_norm = loss_normalizer(normalization_, outer_, inner_, 0);
-  gpu::softmax_loss_grad_kernel<<<gpu::blocks_for(count), gpu::kThreads, 0,
-                                  gpu::Context::get().stream()>>>(
-      count, rule, prob_.gpu_data(), labels, stats_.gpu_data(), valid_norm, fixed_norm,
-      top[0]->gpu_diff(), bottom[0]->mutable_gpu_diff());
-  gpu::check_launch("softmax_loss_grad");
+  gpu::launch("softmax_loss_grad", gpu::softmax_loss_grad_kernel, gpu::blocks_for(count),
+              gpu::kThreads, gpu::Context::get().stream(), count, rule, prob_.gpu_data(), labels,
+              stats_.gpu_data(), valid_norm, fixed_norm, top[0]->gpu_diff(),
+              bottom[0]->mutable_gpu_diff());
 }
 
 }  // namespace cortado

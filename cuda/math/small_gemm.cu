@@ -1,8 +1,8 @@
-#include "cuda/math/small_gemm.hpp"
-
 #include <atomic>
 
 #include "cuda/layers/relu.cuh"
+#include "cuda/math/small_gemm.hpp"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 
@@ -21,6 +21,7 @@ __global__ void __launch_bounds__(kTile* kTile)
     small_gemm_kernel(int M, int N, int K, float alpha, const float* __restrict__ A, int lda,
                       const float* __restrict__ B, int ldb, float beta, float* __restrict__ C,
                       int ldc, const float* __restrict__ bias, bool relu, float slope) {
+  chain_wait();
   __shared__ float as[kTile][kTile + 1];  // as[k][m]; + 1: no bank conflicts on stores
   __shared__ float bs[kTile][kTile + 1];  // bs[k][n]
   const int tx = threadIdx.x, ty = threadIdx.y;
@@ -67,18 +68,17 @@ void small_gemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const floa
   const float slope = relu_slope.value_or(0.f);
   const bool ta_yes = ta == Trans::yes, tb_yes = tb == Trans::yes;
   if (!ta_yes && !tb_yes)
-    small_gemm_kernel<false, false><<<grid, block, 0, stream>>>(M, N, K, alpha, A, lda, B, ldb,
-                                                                beta, C, ldc, bias, relu, slope);
+    launch("small_gemm", small_gemm_kernel<false, false>, grid, block, stream, M, N, K, alpha, A,
+           lda, B, ldb, beta, C, ldc, bias, relu, slope);
   else if (!ta_yes)
-    small_gemm_kernel<false, true><<<grid, block, 0, stream>>>(M, N, K, alpha, A, lda, B, ldb,
-                                                               beta, C, ldc, bias, relu, slope);
+    launch("small_gemm", small_gemm_kernel<false, true>, grid, block, stream, M, N, K, alpha, A,
+           lda, B, ldb, beta, C, ldc, bias, relu, slope);
   else if (!tb_yes)
-    small_gemm_kernel<true, false><<<grid, block, 0, stream>>>(M, N, K, alpha, A, lda, B, ldb,
-                                                               beta, C, ldc, bias, relu, slope);
+    launch("small_gemm", small_gemm_kernel<true, false>, grid, block, stream, M, N, K, alpha, A,
+           lda, B, ldb, beta, C, ldc, bias, relu, slope);
   else
-    small_gemm_kernel<true, true><<<grid, block, 0, stream>>>(M, N, K, alpha, A, lda, B, ldb,
-                                                              beta, C, ldc, bias, relu, slope);
-  check_launch("small_gemm");
+    launch("small_gemm", small_gemm_kernel<true, true>, grid, block, stream, M, N, K, alpha, A, lda,
+           B, ldb, beta, C, ldc, bias, relu, slope);
 }
 
 }  // namespace cortado::gpu

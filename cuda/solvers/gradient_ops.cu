@@ -2,9 +2,9 @@
 
 #include "cuda/solvers/gradient_ops.hpp"
 #include "cuda/solvers/slot_table.cuh"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
-#include "cuda/util/launch.cuh"
 
 namespace cortado::gpu {
 namespace {
@@ -18,12 +18,14 @@ constexpr int kMaxZeroSlots = 128;
 using ZeroTable = SlotTable<DeviceArray, kMaxZeroSlots>;
 
 __global__ void zero_kernel(ZeroTable table) {
+  chain_wait();
   const SlotSpan span = slot_span(table, blockIdx.x, threadIdx.x, blockDim.x);
   const DeviceArray& a = table.slot[span.slot];
   for (int64_t i = span.first; i < a.count; i += span.stride) a.data[i] = 0.f;
 }
 
 __global__ void scale_kernel(int64_t n, float* x, float s) {
+  chain_wait();
   CORTADO_KERNEL_LOOP(i, n) { x[i] *= s; }
 }
 
@@ -37,6 +39,7 @@ __device__ void block_sum(double* s) {
 
 // Pass 1: each block's share of sum(x^2), one partial per block.
 __global__ void sumsq_partials_kernel(int64_t n, const float* x, double* partials) {
+  chain_wait();
   __shared__ double s[kThreads];
   double acc = 0.0;
   CORTADO_KERNEL_LOOP(i, n) {
@@ -51,6 +54,7 @@ __global__ void sumsq_partials_kernel(int64_t n, const float* x, double* partial
 
 // Pass 2, one block: the partials summed into *out.
 __global__ void sum_partials_kernel(int count, const double* partials, double* out) {
+  chain_wait();
   __shared__ double s[kThreads];
   double acc = 0.0;
   for (int i = threadIdx.x; i < count; i += kThreads) acc += partials[i];
@@ -80,12 +84,14 @@ double* sums_scratch(size_t slots) {
 }
 
 __global__ void scale_by_device_kernel(int64_t n, float* x, const float* s) {
+  chain_wait();
   const float f = *s;
   CORTADO_KERNEL_LOOP(i, n) { x[i] *= f; }
 }
 
 // One thread: UpdateRule::clip_scale's arithmetic on the k sums.
 __global__ void clip_scale_kernel(int k, const double* sums, float clip, float* out) {
+  chain_wait();
   float sumsq = 0.f;
   for (int j = 0; j < k; ++j) sumsq += static_cast<float>(sums[j]);
   const float norm = sqrtf(sumsq);
@@ -115,10 +121,9 @@ void queue_sums_of_squares(const Arrays& arrays, double* results) {
     const int n = arrays[j].second;
     if (n <= 0) continue;
     const int blocks = partial_blocks(n);
-    sumsq_partials_kernel<<<blocks, kThreads, 0, stream>>>(n, arrays[j].first, partials);
-    check_launch("sumsq_partials");
-    sum_partials_kernel<<<1, kThreads, 0, stream>>>(blocks, partials, results + j);
-    check_launch("sum_partials");
+    launch("sumsq_partials", sumsq_partials_kernel, blocks, kThreads, stream, n, arrays[j].first,
+           partials);
+    launch("sum_partials", sum_partials_kernel, 1, kThreads, stream, blocks, partials, results + j);
     partials += blocks;
   }
 }
@@ -135,16 +140,14 @@ void set_zero(int n, float* x) {
 void set_zero(const std::vector<DeviceArray>& arrays) {
   cudaStream_t stream = Context::get().stream();
   for_each_slot_table<kMaxZeroSlots>(arrays, [&](const ZeroTable& table, int blocks) {
-    zero_kernel<<<blocks, kThreads, 0, stream>>>(table);
-    check_launch("set_zero");
+    launch("set_zero", zero_kernel, blocks, kThreads, stream, table);
   });
 }
 
 void scale(int n, float* x, float s) {
   if (n <= 0) return;
   Context& ctx = Context::get();
-  scale_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, x, s);
-  check_launch("scale");
+  launch("scale", scale_kernel, blocks_for(n), kThreads, ctx.stream(), n, x, s);
 }
 
 std::vector<double> sums_of_squares(const std::vector<std::pair<const float*, int>>& arrays) {
@@ -163,8 +166,8 @@ std::vector<double> sums_of_squares(const std::vector<std::pair<const float*, in
 
 void scale_by_device(int n, float* x, const float* s) {
   if (n <= 0) return;
-  scale_by_device_kernel<<<blocks_for(n), kThreads, 0, Context::get().stream()>>>(n, x, s);
-  check_launch("scale_by_device");
+  launch("scale_by_device", scale_by_device_kernel, blocks_for(n), kThreads,
+         Context::get().stream(), n, x, s);
 }
 
 size_t clip_scratch_bytes(const std::vector<int>& counts) {
@@ -178,8 +181,7 @@ void clip_scale_on_device(const std::vector<std::pair<const float*, int>>& array
   const int k = static_cast<int>(arrays.size());
   double* results = static_cast<double*>(scratch);
   queue_sums_of_squares(arrays, results);
-  clip_scale_kernel<<<1, 1, 0, Context::get().stream()>>>(k, results, clip, out);
-  check_launch("clip_scale");
+  launch("clip_scale", clip_scale_kernel, 1, 1, Context::get().stream(), k, results, clip, out);
 }
 
 }  // namespace cortado::gpu

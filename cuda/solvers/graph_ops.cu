@@ -1,4 +1,5 @@
 #include "cuda/solvers/graph_ops.hpp"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 
@@ -8,6 +9,7 @@ namespace {
 // Loss tops are tiny (usually one value), so one thread keeps the host's order.
 __global__ void add_weighted_loss_kernel(int n, const float* data, const float* diff,
                                          float* layer_loss, bool first, bool last, float* total) {
+  chain_wait();
   float t = first ? 0.f : *layer_loss;
   for (int j = 0; j < n; ++j) t += data[j] * diff[j];
   if (last)
@@ -20,9 +22,8 @@ __global__ void add_weighted_loss_kernel(int n, const float* data, const float* 
 
 void add_weighted_loss(int n, const float* data, const float* diff, float* layer_loss, bool first,
                        bool last, float* total) {
-  add_weighted_loss_kernel<<<1, 1, 0, Context::get().stream()>>>(n, data, diff, layer_loss, first,
-                                                                 last, total);
-  check_launch("add_weighted_loss");
+  launch("add_weighted_loss", add_weighted_loss_kernel, 1, 1, Context::get().stream(), n, data,
+         diff, layer_loss, first, last, total);
 }
 
 }  // namespace cortado::gpu

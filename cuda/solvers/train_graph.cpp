@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 
+#include "cuda/util/chained.hpp"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/side_work.hpp"
@@ -262,6 +263,17 @@ bool TrainGraph::capture(int iter) {
   if (graph && cudaGraphDestroy(graph) != cudaSuccess) cudaGetLastError();
   if (!why.empty()) {
     cudaGetLastError();  // a capture error must not resurface at the next CUDA call
+    if (chained_launches()) {
+      // Chained launches become programmatic edges in the graph, a recent feature of
+      // CUDA's: where the capture fails with them, the step is captured again with
+      // plain launches (for the rest of the process), rather than not at all.
+      set_chained_launches(false);
+      LOG_WARN(
+          "CUDA graph: capturing with chained kernel launches failed ({}); capturing "
+          "again with plain launches",
+          why);
+      return capture(iter);
+    }
     disable("capturing the training iteration failed (" + why + ")");
     return false;
   }

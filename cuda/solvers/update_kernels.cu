@@ -1,5 +1,6 @@
 #include "cuda/solvers/slot_table.cuh"
 #include "cuda/solvers/update_kernels.hpp"
+#include "cuda/util/chained.cuh"
 #include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 
@@ -96,6 +97,7 @@ __device__ bool held(const DiffPrep& p) {
 
 template <class Rule>
 __global__ void update_kernel(UpdateTable table, Rule rule, DiffPrep prep) {
+  chain_wait();
   if (held(prep)) return;
   const SlotSpan span = slot_span(table, blockIdx.x, threadIdx.x, blockDim.x);
   const UpdateSlot& p = table.slot[span.slot];
@@ -109,11 +111,10 @@ __global__ void update_kernel(UpdateTable table, Rule rule, DiffPrep prep) {
 }
 
 template <class Rule>
-void launch(const std::vector<UpdateSlot>& slots, const Rule& rule, const DiffPrep& prep) {
+void launch_update(const std::vector<UpdateSlot>& slots, const Rule& rule, const DiffPrep& prep) {
   cudaStream_t stream = Context::get().stream();
   for_each_slot_table<kMaxSlots>(slots, [&](const UpdateTable& table, int blocks) {
-    update_kernel<<<blocks, kThreads, 0, stream>>>(table, rule, prep);
-    check_launch("update_params");
+    launch("update_params", update_kernel<Rule>, blocks, kThreads, stream, table, rule, prep);
   });
 }
 
@@ -124,17 +125,17 @@ void update_params(const std::vector<UpdateSlot>& slots, const UpdateRuleArgs& r
   using Type = UpdateRuleArgs::Type;
   switch (rule.type) {
     case Type::sgd:
-      return launch(slots, Sgd{rule.momentum}, prep);
+      return launch_update(slots, Sgd{rule.momentum}, prep);
     case Type::nesterov:
-      return launch(slots, Nesterov{rule.momentum}, prep);
+      return launch_update(slots, Nesterov{rule.momentum}, prep);
     case Type::adagrad:
-      return launch(slots, AdaGrad{rule.delta}, prep);
+      return launch_update(slots, AdaGrad{rule.delta}, prep);
     case Type::rmsprop:
-      return launch(slots, RmsProp{rule.rms_decay, rule.delta}, prep);
+      return launch_update(slots, RmsProp{rule.rms_decay, rule.delta}, prep);
     case Type::adadelta:
-      return launch(slots, AdaDelta{rule.momentum, rule.delta}, prep);
+      return launch_update(slots, AdaDelta{rule.momentum, rule.delta}, prep);
     case Type::adam:
-      return launch(slots, Adam{rule.momentum, rule.momentum2, rule.delta}, prep);
+      return launch_update(slots, Adam{rule.momentum, rule.momentum2, rule.delta}, prep);
   }
 }
 

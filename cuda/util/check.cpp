@@ -47,9 +47,9 @@ void check(cudaError_t status, const char* what) {
               std::string(what) + " failed: " + cudaGetErrorString(status));
 }
 
-void check_launch(const char* kernel) {
-  const cudaError_t status = cudaGetLastError();
+void check_launch(const char* kernel, cudaError_t status) {
   if (status == cudaSuccess) return;
+  cudaGetLastError();  // as check()
   throw Error(device_label(current_device()),
               std::string("kernel ") + kernel + " did not launch: " + cudaGetErrorString(status));
 }

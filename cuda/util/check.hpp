@@ -16,8 +16,8 @@ std::string format_bytes(size_t bytes);
 
 // Throws an Error naming the current device and `what` unless status is cudaSuccess.
 void check(cudaError_t status, const char* what);
-// The same after a kernel launch (launch errors are only reported by cudaGetLastError).
-void check_launch(const char* kernel);
+// The same for a kernel's launch (gpu::launch, cuda/util/chained.cuh).
+void check_launch(const char* kernel, cudaError_t status);
 
 // cudaMalloc that reports an out-of-memory as an Error with the size asked and the
 // memory free; `bytes` == 0 gives nullptr.

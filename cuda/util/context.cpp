@@ -45,6 +45,10 @@ Context::Context(int device) : device_(device) {
   int l2 = 0;
   check(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device), "reading the L2 cache size");
   l2_bytes_ = static_cast<size_t>(l2);
+  int major = 0;
+  check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device),
+        "reading the compute capability");
+  chains_ = major >= 9;
 }
 
 Context& Context::get() {

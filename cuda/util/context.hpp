@@ -48,6 +48,9 @@ class Context {
   // The device's L2 cache in bytes (scratch that fits in it is rewritten there, not
   // in device memory: the chunked convolutions try a chunk that fits).
   size_t l2_bytes() const { return l2_bytes_; }
+  // Whether the device can chain kernel launches (compute capability 9.0 or more: see
+  // cuda/util/chained.cuh).
+  bool chains() const { return chains_; }
 
  private:
   explicit Context(int device);
@@ -67,6 +70,7 @@ class Context {
   Lane lanes_[2];
   size_t workspace_limit_ = size_t{1} << 30;
   size_t l2_bytes_ = 0;
+  bool chains_ = false;
   std::mutex mutex_;  // handles and workspace are created lazily from any thread
 };
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "caffe.pb.h"
+#include "cuda/util/chained.hpp"
 #include "cuda/util/context.hpp"
 #include "cuda/util/side_work.hpp"
 #include "net/net.hpp"
@@ -111,6 +112,13 @@ TEST_CASE("GPU benchmark: LeNet and CaffeNet training steps", "[.gpunets]") {
     } restore;
     gpu::set_side_stream(false);
     bench_synthetic("lenet_b64_one_stream_step", "lenet_time.prototxt", 64, 10, 200);
+  }
+  {  // the same with every kernel launched unchained, for the chained launches' gain
+    struct Restore {
+      ~Restore() { gpu::set_chained_launches(true); }
+    } restore;
+    gpu::set_chained_launches(false);
+    bench_synthetic("lenet_b64_unchained_step", "lenet_time.prototxt", 64, 10, 200);
   }
   // The same with every kernel launched eagerly (--no-cuda-graph), for the graph's gain.
   bench_synthetic("lenet_b64_eager_step", "lenet_time.prototxt", 64, 10, 200, false);

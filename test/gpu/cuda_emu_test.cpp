@@ -42,6 +42,49 @@ void add_one(int n, float* x) {
   if (i < n) x[i] += 1.f;
 }
 
+// Chained kernels (cuda/util/chained.cuh): each thread waits first; the second touches
+// memory before its wait; in the third, the threads past n return without waiting.
+void add_one_chained(int n, float* x) {
+  cudaGridDependencySynchronize();
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) x[i] += 1.f;
+}
+void add_one_before_wait(int n, float* x) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) x[i] += 1.f;
+  cudaGridDependencySynchronize();
+}
+void add_one_some_wait(int n, float* x) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  cudaGridDependencySynchronize();
+  x[i] += 1.f;
+}
+
+// cudaLaunchKernelEx with programmatic stream serialization set to `chained`.
+cudaError_t launch_ex(dim3 grid, dim3 block, bool chained, void (*kernel)(int, float*), int n,
+                      float* x) {
+  cudaLaunchAttribute chain[1] = {};
+  chain[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  chain[0].val.programmaticStreamSerializationAllowed = chained ? 1 : 0;
+  const cudaLaunchConfig_t config = {grid, block, 0, nullptr, chain, 1};
+  return cudaLaunchKernelEx(&config, kernel, n, x);
+}
+
+// Runs body in a child process: whether the emulator stopped it (a signal).
+template <class F>
+bool stopped_in_child(F body) {
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    body();
+    _exit(0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  return WIFSIGNALED(status);
+}
+
 template <class F, class... A>
 void launch(dim3 grid, dim3 block, cudaStream_t s, F f, A... args) {
   cudaemu::launch(cudaemu::Config(grid, block, 0, s), f, args...);
@@ -132,6 +175,32 @@ TEST_CASE("cuda_emu: a kernel writing past the end of its allocation is stopped 
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
   CHECK(WIFSIGNALED(status));
+}
+
+TEST_CASE("cuda_emu: a chained kernel waits first, in every thread, or is stopped",
+          "[gpu][cuda_emu]") {
+  float* dx = device_copy(std::vector<float>(64, 0.f));
+  REQUIRE(launch_ex(2, 32, true, &add_one_chained, 40, dx) == cudaSuccess);
+  REQUIRE(launch_ex(2, 32, true, &add_one_chained, 40, dx) == cudaSuccess);
+  CHECK(host_copy(dx, 40) == std::vector<float>(40, 2.f));
+  // Unchained, the wait is a no-op and nothing is asked of the kernel.
+  REQUIRE(launch_ex(2, 32, false, &add_one_before_wait, 40, dx) == cudaSuccess);
+  REQUIRE(launch_ex(2, 32, false, &add_one_some_wait, 40, dx) == cudaSuccess);
+  CHECK(host_copy(dx, 40) == std::vector<float>(40, 4.f));
+  // Chained, both break the rule (a GPU may run them beside their predecessor).
+  CHECK(stopped_in_child([&] {  // (caught when the first thread to run breaks it)
+    launch_ex(2, 32, true, &add_one_before_wait, 64, dx);
+    cudaDeviceSynchronize();
+  }));
+  CHECK(stopped_in_child([&] {
+    launch_ex(2, 32, true, &add_one_some_wait, 40, dx);
+    cudaDeviceSynchronize();
+  }));
+  // A launch error is returned, and kept for cudaGetLastError, as CUDA does.
+  CHECK(launch_ex(1, 2048, true, &add_one_chained, 40, dx) == cudaErrorInvalidConfiguration);
+  CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration);
+  CHECK(cudaGetLastError() == cudaSuccess);
+  cudaFree(dx);
 }
 
 TEST_CASE("cuda_emu: a capture records kernels for replay and refuses what CUDA refuses",

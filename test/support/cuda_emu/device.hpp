@@ -50,6 +50,7 @@ struct Config {
   dim3 grid, block;
   size_t shared;
   cudaStream_t stream;
+  bool chained = false;  // programmatic stream serialization (cudaLaunchKernelEx)
   Config(dim3 g, dim3 b, size_t shm = 0, cudaStream_t s = nullptr)
       : grid(g), block(b), shared(shm), stream(s) {}
 };
@@ -57,11 +58,23 @@ struct Config {
 // Runs body(arg) for every thread of the grid, each CUDA thread as a fiber.
 void run_grid(const Config& c, void (*body)(const void*), const void* arg);
 // Queues op on the stream (runs it now, or records it when the stream captures);
-// an invalid configuration becomes the launch error cudaGetLastError reports.
-void queue_kernel(const Config& c, void (*op)(const void*), const void* closure,
-                  void* (*copy)(const void*), void (*destroy)(void*));
+// an invalid configuration becomes the launch error cudaGetLastError reports. Returns
+// this launch's error.
+cudaError_t queue_kernel(const Config& c, void (*op)(const void*), const void* closure,
+                         void* (*copy)(const void*), void (*destroy)(void*));
 // A pointer argument must point into device (or pinned host) memory, as on a GPU.
 void check_kernel_pointer(const void* p, int arg);
+
+// A chained kernel (launched with programmatic stream serialization) may start while the
+// kernel before it still runs, so it must not touch device memory before
+// cudaGridDependencySynchronize, and every thread must call it (a kernel's end then
+// implies its predecessors' end). While one runs here, device memory stays closed until
+// the first call, so the first thread to run (the last thread of the last block) faults
+// if it touches memory before waiting, naming the rule; and at the kernel's end every
+// thread must have called it.
+void begin_chained_kernel(unsigned long long threads);
+void end_chained_kernel();
+void chained_kernel_waits();
 
 void sync_block();
 void sync_warp();
@@ -102,7 +115,12 @@ struct Launch {
           (check_pointers_of(a, i++), ...);
         },
         l->args);
-    run_grid(l->config, &thread_body, self);
+    if (!l->config.chained) return run_grid(l->config, &thread_body, self);
+    const Config& c = l->config;
+    begin_chained_kernel(static_cast<unsigned long long>(c.grid.x) * c.grid.y * c.grid.z *
+                         c.block.x * c.block.y * c.block.z);
+    run_grid(c, &thread_body, self);
+    end_chained_kernel();
   }
   static void* copy(const void* self) { return new Launch(*static_cast<const Launch*>(self)); }
   static void destroy(void* self) { delete static_cast<Launch*>(self); }
@@ -111,12 +129,32 @@ struct Launch {
 // What `kernel<<<grid, block, shm, stream>>>(args...)` becomes: the arguments are
 // copied now (as CUDA copies them at the launch) and the kernel runs from the queue.
 template <class F, class... A>
-void launch(Config c, F kernel, A... args) {
+cudaError_t launch(Config c, F kernel, A... args) {
   Launch<F, A...> l{c, kernel, std::tuple<A...>(args...)};
-  queue_kernel(c, &Launch<F, A...>::run, &l, &Launch<F, A...>::copy, &Launch<F, A...>::destroy);
+  return queue_kernel(c, &Launch<F, A...>::run, &l, &Launch<F, A...>::copy,
+                      &Launch<F, A...>::destroy);
 }
 
 }  // namespace cudaemu
+
+// The runtime's typed cudaLaunchKernelEx: the arguments converted to the kernel's
+// parameter types, as CUDA's template does. The launch error is returned and also kept
+// for cudaGetLastError, as the runtime keeps a failed call's.
+template <class... P, class... A>
+cudaError_t cudaLaunchKernelEx(const cudaLaunchConfig_t* config, void (*kernel)(P...),
+                               A&&... args) {
+  ::cudaemu::Config c(config->gridDim, config->blockDim, config->dynamicSmemBytes, config->stream);
+  for (unsigned int i = 0; i < config->numAttrs; ++i)
+    if (config->attrs[i].id == cudaLaunchAttributeProgrammaticStreamSerialization)
+      c.chained = config->attrs[i].val.programmaticStreamSerializationAllowed != 0;
+  return ::cudaemu::launch(c, kernel, static_cast<P>(std::forward<A>(args))...);
+}
+
+// Device side of chained launches (see begin_chained_kernel).
+inline void cudaGridDependencySynchronize() { ::cudaemu::chained_kernel_waits(); }
+// Only lets the next kernel start early on a GPU: nothing to do here, where kernels run
+// one after the other.
+inline void cudaTriggerProgrammaticLaunchCompletion() {}
 
 #define threadIdx (::cudaemu::thread_idx)
 #define blockIdx (::cudaemu::block_idx)

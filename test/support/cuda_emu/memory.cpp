@@ -60,16 +60,34 @@ void set_access(Arena& a, size_t from, size_t to, bool on) {
   if (to > from) mprotect(a.base + from, to - from, on ? PROT_READ | PROT_WRITE : PROT_NONE);
 }
 
-// A fault inside the device range is host code touching device memory: say so, then
-// let the handler before ours (Catch2's, or the default) report the crash.
+// The chained kernel running now, if any (kernels run one at a time).
+struct Chained {
+  bool running = false;
+  bool closed = false;  // device memory closed: no thread has waited yet
+  unsigned long long threads = 0, waits = 0;
+};
+Chained chained;
+
+// Whether the device range is readable and writable now (with the arena's mutex held):
+// a copy or kernel runs, and no chained kernel is before its wait. (cudaMalloc and
+// cudaFree may come from another thread meanwhile.)
+bool range_open(const Arena& a) { return a.open > 0 && !chained.closed; }
+
+// A fault inside the device range is host code touching device memory, or a chained
+// kernel touching it before its wait: say so, then let the handler before ours
+// (Catch2's, or the default) report the crash.
 struct sigaction previous_action;
 void on_fault(int sig, siginfo_t* info, void* ctx) {
   Arena& a = arena();
   const char* addr = static_cast<const char*>(info->si_addr);
   if (addr >= a.base && addr < a.base + kReserved) {
-    const char msg[] =
+    const char host[] =
         "cuda_emu: host code read or wrote device memory (a GPU would fault here too)\n";
-    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    const char early[] =
+        "cuda_emu: a chained kernel touched device memory before cudaGridDependencySynchronize "
+        "(on a GPU it may run before the kernel it depends on has finished)\n";
+    ssize_t ignored =
+        chained.closed ? write(2, early, sizeof early - 1) : write(2, host, sizeof host - 1);
     (void)ignored;
   }
   sigaction(SIGSEGV, &previous_action, nullptr);
@@ -90,7 +108,7 @@ void keep_fault_handler() {
 }
 
 void check_canary(Arena& a, size_t at, const Arena::Used& u) {
-  const bool closed = a.open == 0;
+  const bool closed = !range_open(a);
   if (closed) set_access(a, at / kPage * kPage, round_up(at + u.reserved, kPage), true);
   const unsigned char* p = reinterpret_cast<unsigned char*>(a.base + at);
   for (size_t i = u.asked; i < u.reserved; ++i) {
@@ -125,16 +143,17 @@ void* device_alloc(size_t bytes) {
     at = a.high;
     const size_t new_high = round_up(a.high + n, kPage);
     if (new_high > kReserved) return nullptr;
-    set_access(a, a.high, new_high, a.open > 0);
+    set_access(a, a.high, new_high, range_open(a));
     if (new_high > at + n) a.free_runs[at + n] = new_high - (at + n);
     a.high = new_high;
   }
   a.used[at] = Arena::Used{bytes, n};
   a.in_use += n;
-  if (a.open == 0) set_access(a, at / kPage * kPage, round_up(at + n, kPage), true);
+  const bool open = range_open(a);
+  if (!open) set_access(a, at / kPage * kPage, round_up(at + n, kPage), true);
   std::memset(a.base + at, 0xff, bytes);
   std::memset(a.base + at + bytes, kCanaryByte, n - bytes);
-  if (a.open == 0) set_access(a, at / kPage * kPage, round_up(at + n, kPage), false);
+  if (!open) set_access(a, at / kPage * kPage, round_up(at + n, kPage), false);
   keep_fault_handler();
   return a.base + at;
 }
@@ -225,6 +244,42 @@ bool is_pinned(const void* p) {
   if (it == a.pinned.begin()) return false;
   --it;
   return c < it->first + it->second;
+}
+
+void begin_chained_kernel(unsigned long long threads) {
+  Arena& a = arena();
+  std::lock_guard<std::mutex> lock(a.mutex);
+  chained = Chained{true, true, threads, 0};
+  set_access(a, 0, a.high, false);
+  keep_fault_handler();
+}
+
+void chained_kernel_waits() {
+  if (!chained.running) return;  // started without chaining: a no-op, as on a GPU
+  ++chained.waits;
+  if (!chained.closed) return;
+  Arena& a = arena();
+  std::lock_guard<std::mutex> lock(a.mutex);
+  chained.closed = false;
+  set_access(a, 0, a.high, true);
+}
+
+void end_chained_kernel() {
+  Arena& a = arena();
+  Chained c;
+  {
+    std::lock_guard<std::mutex> lock(a.mutex);
+    c = chained;
+    chained = Chained{};
+    if (c.closed) set_access(a, 0, a.high, true);
+  }
+  if (c.waits >= c.threads) return;
+  std::fprintf(stderr,
+               "cuda_emu: %llu of a chained kernel's %llu threads ended without "
+               "cudaGridDependencySynchronize (on a GPU its end would not imply its "
+               "predecessors' end)\n",
+               c.threads - c.waits, c.threads);
+  std::abort();
 }
 
 DeviceAccess::DeviceAccess() {

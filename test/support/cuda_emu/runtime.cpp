@@ -208,14 +208,14 @@ cudaError_t synchronize_device() {
   return cudaSuccess;
 }
 
-void queue_kernel(const Config& c, void (*op)(const void*), const void* closure,
-                  void* (*copy)(const void*), void (*destroy)(void*)) {
+cudaError_t queue_kernel(const Config& c, void (*op)(const void*), const void* closure,
+                         void* (*copy)(const void*), void (*destroy)(void*)) {
   const unsigned long long threads =
       static_cast<unsigned long long>(c.block.x) * c.block.y * c.block.z;
   if (c.grid.x == 0 || c.grid.y == 0 || c.grid.z == 0 || threads == 0 || threads > 1024 ||
       c.grid.y > 65535 || c.grid.z > 65535 || c.block.z > 64) {
     last_error = cudaErrorInvalidConfiguration;
-    return;
+    return last_error;
   }
   cudaError_t e;
   if (c.stream) {  // queued or captured: the launch's copy of its arguments is kept
@@ -225,6 +225,7 @@ void queue_kernel(const Config& c, void (*op)(const void*), const void* closure,
     e = submit(c.stream, [op, closure] { op(closure); });
   }
   if (e != cudaSuccess) last_error = e;
+  return e;
 }
 
 void check_kernel_pointer(const void* p, int arg) {
@@ -289,6 +290,9 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) 
       return cudaSuccess;
     case cudaDevAttrL2CacheSize:  // small, so that tests meet the L2-sized chunks
       *value = 256 * 1024;
+      return cudaSuccess;
+    case cudaDevAttrComputeCapabilityMajor:  // as cudaGetDeviceProperties says
+      *value = 9;
       return cudaSuccess;
   }
   return fail(cudaErrorInvalidValue);

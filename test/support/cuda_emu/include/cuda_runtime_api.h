@@ -62,7 +62,8 @@ enum cudaComputeMode {
 enum cudaDeviceAttr {
   cudaDevAttrComputeMode = 20,
   cudaDevAttrMultiProcessorCount = 16,
-  cudaDevAttrL2CacheSize = 38
+  cudaDevAttrL2CacheSize = 38,
+  cudaDevAttrComputeCapabilityMajor = 75
 };
 
 #define cudaStreamDefault 0x00
@@ -78,6 +79,26 @@ struct dim3 {
   unsigned int x, y, z;
   constexpr dim3(unsigned int vx = 1, unsigned int vy = 1, unsigned int vz = 1)
       : x(vx), y(vy), z(vz) {}
+};
+
+// cudaLaunchKernelEx's configuration (device.hpp has the launch itself): of the
+// attributes, only programmatic stream serialization (chained launches).
+enum cudaLaunchAttributeID { cudaLaunchAttributeProgrammaticStreamSerialization = 6 };
+union cudaLaunchAttributeValue {
+  unsigned char pad[64];
+  int programmaticStreamSerializationAllowed;
+};
+struct cudaLaunchAttribute {
+  cudaLaunchAttributeID id;
+  cudaLaunchAttributeValue val;
+};
+struct cudaLaunchConfig_t {
+  dim3 gridDim;
+  dim3 blockDim;
+  size_t dynamicSmemBytes;
+  cudaStream_t stream;
+  cudaLaunchAttribute* attrs;
+  unsigned int numAttrs;
 };
 
 struct cudaDeviceProp {
