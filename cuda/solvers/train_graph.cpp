@@ -209,6 +209,7 @@ void TrainGraph::start_eager(float rate, int iter) {
 }
 
 bool TrainGraph::capture(int iter) {
+  const PlainLaunches plain(plain_capture_);
   cudaStream_t stream = Context::get().stream();
   std::string why;
   cudaGraph_t graph = nullptr;
@@ -263,11 +264,11 @@ bool TrainGraph::capture(int iter) {
   if (graph && cudaGraphDestroy(graph) != cudaSuccess) cudaGetLastError();
   if (!why.empty()) {
     cudaGetLastError();  // a capture error must not resurface at the next CUDA call
-    if (chained_launches()) {
+    if (!plain_capture_ && chained_launches()) {
       // Chained launches become programmatic edges in the graph, a recent feature of
-      // CUDA's: where the capture fails with them, the step is captured again with
-      // plain launches (for the rest of the process), rather than not at all.
-      set_chained_launches(false);
+      // CUDA's: where the capture fails with them, this step is captured again with
+      // plain launches, rather than not at all.
+      plain_capture_ = true;
       LOG_WARN(
           "CUDA graph: capturing with chained kernel launches failed ({}); capturing "
           "again with plain launches",
@@ -278,8 +279,12 @@ bool TrainGraph::capture(int iter) {
     return false;
   }
   ++captures_;
-  LOG_INFO("CUDA graph: training iteration captured (layers {} to {} and the update): {} nodes",
-           net_.layer_names()[plan_.first_layer], net_.layer_names()[layers_ - 1], nodes_);
+  chained_ = chained_launches();
+  LOG_INFO(
+      "CUDA graph: training iteration captured (layers {} to {} and the update, {} launches): "
+      "{} nodes",
+      net_.layer_names()[plan_.first_layer], net_.layer_names()[layers_ - 1],
+      chained_ ? "chained" : "plain", nodes_);
   return true;
 }
 
@@ -298,7 +303,16 @@ void TrainGraph::replay(float rate, int iter) {
   const cudaError_t launch = cudaGraphLaunch(exec_, stream);
   if (launch != cudaSuccess) {
     cudaGetLastError();
-    disable(std::string("cudaGraphLaunch: ") + cudaGetErrorString(launch));
+    if (chained_ && !plain_capture_) {  // as a failed capture: once more, plain
+      plain_capture_ = true;
+      drop_graph();
+      LOG_WARN(
+          "CUDA graph: launching the graph of chained kernel launches failed ({}); "
+          "capturing again with plain launches",
+          cudaGetErrorString(launch));
+    } else {
+      disable(std::string("cudaGraphLaunch: ") + cudaGetErrorString(launch));
+    }
     return start_eager(rate, iter);
   }
   check(cudaMemcpyAsync(host, device_, out_bytes_, cudaMemcpyDeviceToHost, stream),

@@ -10,7 +10,8 @@
 // capture mode, so a stray host sync or allocation fails the capture instead of
 // corrupting it) and then replayed. A changed fingerprint drops the graph and warms up
 // again. Any failure to capture, instantiate or launch logs one warning and leaves
-// this solver eager for good.
+// this solver eager for good; but where the graph had chained kernel launches
+// (cuda/util/chained.cuh), it is first captured once more with plain ones.
 //
 // A replay is queued, not waited for (no host round trip on the step's path): the
 // per-iteration scalars (rate, Adam's correction, Dropout keys) go up from one of two
@@ -69,6 +70,8 @@ class TrainGraph {
   bool replaying() const { return exec_ != nullptr; }
   bool disabled() const { return disabled_; }
   int captures() const { return captures_; }
+  // Whether the graph replayed now was captured with chained kernel launches.
+  bool chained() const { return exec_ != nullptr && chained_; }
   // Nodes of the last captured graph (kernels, copies, library calls): what a replay
   // launches, so what bounds a small net's step.
   size_t nodes() const { return nodes_; }
@@ -122,6 +125,8 @@ class TrainGraph {
   int captures_ = 0;
   size_t nodes_ = 0;
   bool disabled_ = false;
+  bool chained_ = false;        // the graph's launches were chained
+  bool plain_capture_ = false;  // a capture or launch failed with chained launches
   bool fail_next_capture_ = false;
 };
 

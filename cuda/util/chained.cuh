@@ -42,10 +42,10 @@ void launch(const char* name, void (*kernel)(P...), dim3 grid, dim3 block, cudaS
             const A&... args) {
   cudaLaunchAttribute chain[1] = {};
   chain[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  chain[0].val.programmaticStreamSerializationAllowed = chained_launches() ? 1 : 0;
+  chain[0].val.programmaticStreamSerializationAllowed = 1;
   // (in order: grid, block, dynamic shared memory, stream, attributes; by position, as
   // the emulator has gridDim and blockDim as macros)
-  const cudaLaunchConfig_t config = {grid, block, 0, stream, chain, 1};
+  const cudaLaunchConfig_t config = {grid, block, 0, stream, chain, chained_launches() ? 1u : 0u};
   check_launch(name, cudaLaunchKernelEx(&config, kernel, args...));
 }
 

@@ -7,6 +7,7 @@
 
 #include "gpu_test_util.hpp"
 #ifdef CORTADO_WITH_CUDA
+#include "cuda/solvers/train_graph.hpp"
 #include "cuda/util/chained.hpp"
 #include "cuda/util/context.hpp"
 #endif
@@ -22,6 +23,7 @@ namespace {
 struct Trained {
   std::vector<float> losses;
   std::vector<std::vector<float>> params;
+  bool chained = false;  // the last launches were chained (the replayed graph's, if any)
 };
 
 // Six golden LeNet steps on the GPU, launches chained or not.
@@ -32,6 +34,12 @@ Trained train_lenet(bool chained, bool cuda_graph) {
   solver.set_mode(Mode::gpu);
   Trained t;
   t.losses = train_losses(solver, 6);
+  t.chained = gpu::chained_launches();
+  if (cuda_graph) {
+    REQUIRE(solver.train_graph() != nullptr);
+    REQUIRE(solver.train_graph()->replaying());
+    t.chained = solver.train_graph()->chained();
+  }
   for (Blob* p : solver.net().learnable_params())
     t.params.emplace_back(p->data(), p->data() + p->count());
   return t;
@@ -59,6 +67,8 @@ TEST_CASE("GPU: chained kernel launches compute what plain launches do, bit for 
     INFO((graph ? "replayed from a CUDA graph" : "eager"));
     const Trained plain = train_lenet(false, graph);
     const Trained chained = train_lenet(true, graph);
+    CHECK_FALSE(plain.chained);
+    CHECK(chained.chained);  // (not fallen back to plain launches)
     CHECK(chained.losses == plain.losses);
     REQUIRE(chained.params.size() == plain.params.size());
     for (size_t p = 0; p < plain.params.size(); ++p) {

@@ -125,6 +125,8 @@ TEST_CASE("CUDA graph: LeNet's replayed training step matches eager launches ove
   CHECK(graphed.train_graph()->replaying());
   CHECK(graphed.train_graph()->captures() == 1);
   CHECK_FALSE(graphed.train_graph()->disabled());
+  // Captured with chained launches where the device chains (no fallback to plain ones).
+  CHECK(graphed.train_graph()->chained() == gpu::Context::get().chains());
   require_same_training(graphed, graph_losses, eager, eager_losses);
   // Launches bound a step this small: a guard against kernels creeping in per
   // parameter or per layer. The emulator counts one node per kernel, copy and library
@@ -234,8 +236,9 @@ TEST_CASE("CUDA graph: a failed capture falls back to eager launches with one wa
   eager.set_mode(Mode::gpu);
   const auto eager_losses = train_losses(eager, kIters);
 
-  // With chained launches, a failed capture is first tried again without them; plain
-  // launches that fail to capture fall back to eager launches for good.
+  // With chained launches, a failed capture is first tried again without them (for this
+  // graph only); plain launches that fail to capture fall back to eager launches for
+  // good.
   const bool chained = GENERATE(false, true);
   INFO((chained ? "chained launches" : "plain launches"));
   struct Restore {
@@ -251,7 +254,8 @@ TEST_CASE("CUDA graph: a failed capture falls back to eager launches with one wa
   for (float l : train_losses(graphed, kIters - 1)) graph_losses.push_back(l);
   const std::string text = log.text();
   if (chained) {
-    CHECK_FALSE(gpu::chained_launches());
+    CHECK(gpu::chained_launches());  // eager launches elsewhere stay chained
+    CHECK_FALSE(graphed.train_graph()->chained());
     CHECK_FALSE(graphed.train_graph()->disabled());
     CHECK(graphed.train_graph()->replaying());
     CHECK(graphed.train_graph()->captures() == 1);

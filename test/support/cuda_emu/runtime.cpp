@@ -300,6 +300,13 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) 
 
 cudaError_t cudaDeviceSynchronize() { return cudaemu::synchronize_device(); }
 
+cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* attr, const void* func) {
+  if (!func) return fail(cudaErrorInvalidValue);
+  attr->binaryVersion = 90;  // as cudaGetDeviceProperties: compute capability 9.0
+  attr->ptxVersion = 90;
+  return cudaSuccess;
+}
+
 cudaError_t cudaGetLastError() {
   const cudaError_t e = cudaemu::last_error;
   cudaemu::last_error = cudaSuccess;
