@@ -509,7 +509,7 @@ gpu_run() {
       # device to the tools they start even with CUDA_VISIBLE_DEVICES empty.
       if_time "test_gpu memcheck" memcheck.log 180 "$san" --tool memcheck \
         --report-api-errors no --error-exitcode 1 "$build/bin/test_gpu" \
-        '~[.]~[device]~[conv]~[deconv]~[tf32]~[training]~[cuda_graph]'
+        '~[.]~[device]~[conv]~[deconv]~[tf32]~[training]~[cuda_graph]~[chained]'
     fi
     if [ "$bench" = 1 ]; then
       if_time "bench cortado" bench_cortado.txt 90 "$build/bin/test_gpu" "[.gpubench]"
@@ -541,6 +541,10 @@ gpu_run() {
     nodes="$(grep -o 'training iteration captured.*: [0-9]* nodes' "$logs/bench_nets_cortado.txt" \
       2>/dev/null | awk '{print $(NF - 1)}' | tr '\n' ' ' || true)"
     if [ -n "$nodes" ]; then echo "CUDA graph nodes per captured step, in benchmark order: $nodes"; fi
+    # chained or plain: whether the captured steps kept their chained kernel launches
+    launches="$(grep -o '[a-z]* launches): [0-9]* nodes' "$logs/bench_nets_cortado.txt" \
+      2>/dev/null | awk '{print $1}' | tr '\n' ' ' || true)"
+    if [ -n "$launches" ]; then echo "Kernel launches in each captured step, same order: $launches"; fi
     grep -E '^(CPU|GPU): iteration' "$logs/lenet_gpu.log" 2>/dev/null || true
     # How LeNet's convolutions run (cuDNN, im2col + GEMM or the direct kernels), with
     # the times compared, from the first `time` run (batch 64, FP32).
