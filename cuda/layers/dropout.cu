@@ -58,7 +58,8 @@ void DropoutLayer::forward_gpu(const BlobVec& bottom, const BlobVec& top) {
   }
   // Graph mode: before_replay draws the key (the same draw, outside the graph).
   const uint64_t* key_dev = graph_slots_ ? graph_slots_->key : nullptr;
-  if (!key_dev) mask_key_ = draw_mask_key();
+  if (!key_dev && !key_drawn_) mask_key_ = draw_mask_key();
+  key_drawn_ = false;
   gpu::for_each_index(
       "dropout_forward", n,
       gpu::DropoutMask{x, y, mask_key_, key_dev, drop_below_, ratio_ == 0.f, train_factor()});
@@ -91,5 +92,7 @@ void DropoutLayer::before_replay(uint64_t* key) {
   mask_key_ = draw_mask_key();
   *key = mask_key_;
 }
+
+void DropoutLayer::replay_not_run() { key_drawn_ = phase() == caffe::TRAIN; }
 
 }  // namespace cortado

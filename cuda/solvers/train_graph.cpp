@@ -300,7 +300,9 @@ void TrainGraph::replay(float rate, int iter) {
   check(cudaMemcpyAsync(device_ + in_offset_, host + in_offset_, in_bytes_, cudaMemcpyHostToDevice,
                         stream),
         "cudaMemcpyAsync (graph scalars to the GPU)");
-  const cudaError_t launch = cudaGraphLaunch(exec_, stream);
+  const cudaError_t launch =
+      fail_next_launch_ ? cudaErrorInvalidValue : cudaGraphLaunch(exec_, stream);
+  fail_next_launch_ = false;
   if (launch != cudaSuccess) {
     cudaGetLastError();
     if (chained_ && !plain_capture_) {  // as a failed capture: once more, plain
@@ -313,6 +315,7 @@ void TrainGraph::replay(float rate, int iter) {
     } else {
       disable(std::string("cudaGraphLaunch: ") + cudaGetErrorString(launch));
     }
+    for (int i = plan_.first_layer; i < layers_; ++i) layers[i]->replay_not_run();
     return start_eager(rate, iter);
   }
   check(cudaMemcpyAsync(host, device_, out_bytes_, cudaMemcpyDeviceToHost, stream),

@@ -77,6 +77,8 @@ class TrainGraph {
   size_t nodes() const { return nodes_; }
   // Tests: makes the next capture fail as a CUDA error would (fail-safe check).
   void fail_next_capture_for_test() { fail_next_capture_ = true; }
+  // Tests: makes the next replay's cudaGraphLaunch fail as a CUDA error would.
+  void fail_next_launch_for_test() { fail_next_launch_ = true; }
 
  private:
   // An iteration started; buffer is the page-locked buffer a replay's results come
@@ -128,6 +130,7 @@ class TrainGraph {
   bool chained_ = false;        // the graph's launches were chained
   bool plain_capture_ = false;  // a capture or launch failed with chained launches
   bool fail_next_capture_ = false;
+  bool fail_next_launch_ = false;
 };
 
 }  // namespace gpu

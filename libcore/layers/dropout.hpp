@@ -25,6 +25,7 @@ class DropoutLayer : public NeuronLayer {
   // In graph mode the key is drawn before each replay and read from the device.
   bool graph_safe() const override { return true; }
   void before_replay(uint64_t* key) override;
+  void replay_not_run() override;
 
  protected:
   // cuda/layers/dropout.cu
@@ -36,6 +37,7 @@ class DropoutLayer : public NeuronLayer {
   // TRAIN on the GPU: the mask is a hash of this key (drawn from the global RNG at
   // each forward) and the element's index, so backward recomputes it, no mask stored.
   uint64_t mask_key_ = 0;
+  bool key_drawn_ = false;  // the next eager forward takes mask_key_ as it is
   uint64_t draw_mask_key();
 #endif
 

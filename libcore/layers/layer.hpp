@@ -97,6 +97,10 @@ class Layer {
   // Before each replay, outside the graph, in layer order: per-iteration inputs for
   // the device, e.g. Dropout's key, written to *key (copied to slots->key).
   virtual void before_replay(uint64_t* /*key*/) {}
+  // The replay those inputs were drawn for did not run (its launch failed) and the
+  // iteration runs eagerly instead: its forward uses them rather than drawing again, so
+  // the draws stay those of an eager run.
+  virtual void replay_not_run() {}
   // After a replay that left `code` (nonzero) and `value` in this layer's error slot:
   // throws the Error eager mode would have thrown.
   virtual void raise_graph_error(int code, int value);

@@ -274,6 +274,48 @@ TEST_CASE("CUDA graph: a failed capture falls back to eager launches with one wa
   require_same_training(graphed, graph_losses, eager, eager_losses);
 }
 
+TEST_CASE("CUDA graph: a failed launch is captured again with plain launches, once",
+          "[gpu][cuda_graph]") {
+  SKIP_WITHOUT_GPU();
+  constexpr int kIters = 12;
+  Solver eager(golden_solver(mlp_with_dropout(), 1000));
+  eager.set_cuda_graph(false);
+  eager.set_mode(Mode::gpu);
+  const auto eager_losses = train_losses(eager, kIters);
+
+  // A graph of chained launches that fails to launch is captured again with plain ones;
+  // a graph of plain launches that fails to launch leaves the solver eager.
+  const bool chained = GENERATE(false, true);
+  INFO((chained ? "chained launches" : "plain launches"));
+  struct Restore {
+    ~Restore() { gpu::set_chained_launches(true); }
+  } restore;
+  gpu::set_chained_launches(chained);
+  Solver graphed(golden_solver(mlp_with_dropout(), 1000));
+  graphed.set_mode(Mode::gpu);
+  LogCapture log;
+  std::vector<float> graph_losses = train_losses(graphed, 4);
+  REQUIRE(graphed.train_graph() != nullptr);
+  REQUIRE(graphed.train_graph()->replaying());
+  CHECK(graphed.train_graph()->chained() == chained);
+  graphed.train_graph()->fail_next_launch_for_test();
+  for (float l : train_losses(graphed, kIters - 4)) graph_losses.push_back(l);
+  const std::string text = log.text();
+  if (chained) {
+    CHECK(graphed.train_graph()->replaying());
+    CHECK_FALSE(graphed.train_graph()->chained());
+    CHECK(graphed.train_graph()->captures() == 2);
+    CHECK(text.find("CUDA graph: launching the graph of chained kernel launches failed") !=
+          std::string::npos);
+    CHECK(text.find("training continues without graphs") == std::string::npos);
+  } else {
+    CHECK(graphed.train_graph()->disabled());
+    CHECK_FALSE(graphed.train_graph()->replaying());
+    CHECK(text.find("CUDA graph: cudaGraphLaunch: ") != std::string::npos);
+  }
+  require_same_training(graphed, graph_losses, eager, eager_losses);
+}
+
 namespace {
 
 // Input -> InnerProduct -> (Accuracy ->) SoftmaxWithLoss, inputs written by the test
