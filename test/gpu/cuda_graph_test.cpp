@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "caffe.pb.h"
@@ -227,24 +228,37 @@ TEST_CASE("CUDA graph: Dropout masks, Adam and on-device gradient clipping match
   CHECK(log.text().find("Gradient clipping: scaling down gradients") != std::string::npos);
 }
 
+namespace {
+
+// The failure tests' reference: the MLP with Dropout, launched eagerly.
+std::unique_ptr<Solver> eager_mlp() {
+  auto s = std::make_unique<Solver>(golden_solver(mlp_with_dropout(), 1000));
+  s->set_cuda_graph(false);
+  s->set_mode(Mode::gpu);
+  return s;
+}
+
+// Chained launches on or off while alive (then on again, the default).
+struct ChainedLaunches {
+  explicit ChainedLaunches(bool on) { gpu::set_chained_launches(on); }
+  ~ChainedLaunches() { gpu::set_chained_launches(true); }
+};
+
+}  // namespace
+
 TEST_CASE("CUDA graph: a failed capture falls back to eager launches with one warning",
           "[gpu][cuda_graph]") {
   SKIP_WITHOUT_GPU();
   constexpr int kIters = 12;
-  Solver eager(golden_solver(mlp_with_dropout(), 1000));
-  eager.set_cuda_graph(false);
-  eager.set_mode(Mode::gpu);
-  const auto eager_losses = train_losses(eager, kIters);
+  const auto eager = eager_mlp();
+  const auto eager_losses = train_losses(*eager, kIters);
 
   // With chained launches, a failed capture is first tried again without them (for this
   // graph only); plain launches that fail to capture fall back to eager launches for
   // good.
   const bool chained = GENERATE(false, true);
   INFO((chained ? "chained launches" : "plain launches"));
-  struct Restore {
-    ~Restore() { gpu::set_chained_launches(true); }
-  } restore;
-  gpu::set_chained_launches(chained);
+  const ChainedLaunches chaining(chained);
   Solver graphed(golden_solver(mlp_with_dropout(), 1000));
   graphed.set_mode(Mode::gpu);
   LogCapture log;
@@ -271,26 +285,21 @@ TEST_CASE("CUDA graph: a failed capture falls back to eager launches with one wa
     CHECK(warning != std::string::npos);
     CHECK(text.find("CUDA graph: capturing", warning + 1) == std::string::npos);  // once
   }
-  require_same_training(graphed, graph_losses, eager, eager_losses);
+  require_same_training(graphed, graph_losses, *eager, eager_losses);
 }
 
 TEST_CASE("CUDA graph: a failed launch is captured again with plain launches, once",
           "[gpu][cuda_graph]") {
   SKIP_WITHOUT_GPU();
   constexpr int kIters = 12;
-  Solver eager(golden_solver(mlp_with_dropout(), 1000));
-  eager.set_cuda_graph(false);
-  eager.set_mode(Mode::gpu);
-  const auto eager_losses = train_losses(eager, kIters);
+  const auto eager = eager_mlp();
+  const auto eager_losses = train_losses(*eager, kIters);
 
   // A graph of chained launches that fails to launch is captured again with plain ones;
   // a graph of plain launches that fails to launch leaves the solver eager.
   const bool chained = GENERATE(false, true);
   INFO((chained ? "chained launches" : "plain launches"));
-  struct Restore {
-    ~Restore() { gpu::set_chained_launches(true); }
-  } restore;
-  gpu::set_chained_launches(chained);
+  const ChainedLaunches chaining(chained);
   Solver graphed(golden_solver(mlp_with_dropout(), 1000));
   graphed.set_mode(Mode::gpu);
   LogCapture log;
@@ -313,7 +322,7 @@ TEST_CASE("CUDA graph: a failed launch is captured again with plain launches, on
     CHECK_FALSE(graphed.train_graph()->replaying());
     CHECK(text.find("CUDA graph: cudaGraphLaunch: ") != std::string::npos);
   }
-  require_same_training(graphed, graph_losses, eager, eager_losses);
+  require_same_training(graphed, graph_losses, *eager, eager_losses);
 }
 
 namespace {
