@@ -246,81 +246,56 @@ struct ChainedLaunches {
 
 }  // namespace
 
-TEST_CASE("CUDA graph: a failed capture falls back to eager launches with one warning",
+TEST_CASE("CUDA graph: a failed capture or launch falls back to eager launches, one warning",
           "[gpu][cuda_graph]") {
   SKIP_WITHOUT_GPU();
   constexpr int kIters = 12;
   const auto eager = eager_mlp();
   const auto eager_losses = train_losses(*eager, kIters);
 
-  // With chained launches, a failed capture is first tried again without them (for this
-  // graph only); plain launches that fail to capture fall back to eager launches for
-  // good.
+  // What fails: the capture, or a replay's launch. A graph of chained launches is
+  // captured again with plain ones (that graph only); one of plain launches leaves the
+  // solver eager for good.
+  const bool launch = GENERATE(false, true);
   const bool chained = GENERATE(false, true);
-  INFO((chained ? "chained launches" : "plain launches"));
+  INFO((launch ? "a launch fails, " : "the capture fails, ")
+       << (chained ? "chained launches" : "plain launches"));
   const ChainedLaunches chaining(chained);
   Solver graphed(golden_solver(mlp_with_dropout(), 1000));
   graphed.set_mode(Mode::gpu);
   LogCapture log;
-  std::vector<float> graph_losses = train_losses(graphed, 1);
+  const int before = launch ? 4 : 1;  // a launch needs a graph: captured at the third
+  std::vector<float> graph_losses = train_losses(graphed, before);
   REQUIRE(graphed.train_graph() != nullptr);
-  graphed.train_graph()->fail_next_capture_for_test();
-  for (float l : train_losses(graphed, kIters - 1)) graph_losses.push_back(l);
+  if (launch) {
+    REQUIRE(graphed.train_graph()->replaying());
+    CHECK(graphed.train_graph()->chained() == chained);
+    graphed.train_graph()->fail_next_launch_for_test();
+  } else {
+    graphed.train_graph()->fail_next_capture_for_test();
+  }
+  for (float l : train_losses(graphed, kIters - before)) graph_losses.push_back(l);
   const std::string text = log.text();
   if (chained) {
     CHECK(gpu::chained_launches());  // eager launches elsewhere stay chained
     CHECK_FALSE(graphed.train_graph()->chained());
     CHECK_FALSE(graphed.train_graph()->disabled());
     CHECK(graphed.train_graph()->replaying());
-    CHECK(graphed.train_graph()->captures() == 1);
-    CHECK(text.find("CUDA graph: capturing with chained kernel launches failed (CUDA graph: "
-                    "capture failure forced by a test); capturing again with plain launches") !=
-          std::string::npos);
+    CHECK(graphed.train_graph()->captures() == (launch ? 2 : 1));
+    CHECK(text.find(launch ? "CUDA graph: launching the graph of chained kernel launches failed"
+                           : "CUDA graph: capturing with chained kernel launches failed (CUDA "
+                             "graph: capture failure forced by a test); capturing again with "
+                             "plain launches") != std::string::npos);
     CHECK(text.find("training continues without graphs") == std::string::npos);
   } else {
     CHECK(graphed.train_graph()->disabled());
     CHECK_FALSE(graphed.train_graph()->replaying());
-    CHECK(graphed.train_graph()->captures() == 0);
-    const auto warning = text.find("CUDA graph: capturing the training iteration failed");
+    const auto warning = text.find(launch ? "CUDA graph: cudaGraphLaunch: "
+                                          : "CUDA graph: capturing the training iteration failed");
     CHECK(warning != std::string::npos);
-    CHECK(text.find("CUDA graph: capturing", warning + 1) == std::string::npos);  // once
-  }
-  require_same_training(graphed, graph_losses, *eager, eager_losses);
-}
-
-TEST_CASE("CUDA graph: a failed launch is captured again with plain launches, once",
-          "[gpu][cuda_graph]") {
-  SKIP_WITHOUT_GPU();
-  constexpr int kIters = 12;
-  const auto eager = eager_mlp();
-  const auto eager_losses = train_losses(*eager, kIters);
-
-  // A graph of chained launches that fails to launch is captured again with plain ones;
-  // a graph of plain launches that fails to launch leaves the solver eager.
-  const bool chained = GENERATE(false, true);
-  INFO((chained ? "chained launches" : "plain launches"));
-  const ChainedLaunches chaining(chained);
-  Solver graphed(golden_solver(mlp_with_dropout(), 1000));
-  graphed.set_mode(Mode::gpu);
-  LogCapture log;
-  std::vector<float> graph_losses = train_losses(graphed, 4);
-  REQUIRE(graphed.train_graph() != nullptr);
-  REQUIRE(graphed.train_graph()->replaying());
-  CHECK(graphed.train_graph()->chained() == chained);
-  graphed.train_graph()->fail_next_launch_for_test();
-  for (float l : train_losses(graphed, kIters - 4)) graph_losses.push_back(l);
-  const std::string text = log.text();
-  if (chained) {
-    CHECK(graphed.train_graph()->replaying());
-    CHECK_FALSE(graphed.train_graph()->chained());
-    CHECK(graphed.train_graph()->captures() == 2);
-    CHECK(text.find("CUDA graph: launching the graph of chained kernel launches failed") !=
-          std::string::npos);
-    CHECK(text.find("training continues without graphs") == std::string::npos);
-  } else {
-    CHECK(graphed.train_graph()->disabled());
-    CHECK_FALSE(graphed.train_graph()->replaying());
-    CHECK(text.find("CUDA graph: cudaGraphLaunch: ") != std::string::npos);
+    CHECK(text.find("training continues without graphs", warning + 1) ==
+          text.rfind("training continues without graphs"));  // once
+    if (!launch) CHECK(graphed.train_graph()->captures() == 0);
   }
   require_same_training(graphed, graph_losses, *eager, eager_losses);
 }
