@@ -10,7 +10,6 @@
 
 #include "cuda/layers/block_total.cuh"
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "layers/accuracy.hpp"
 #include "layers/graph_slots.hpp"

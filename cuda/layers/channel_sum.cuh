@@ -6,7 +6,6 @@
 #include <cstdint>
 
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 
 namespace cortado::gpu {

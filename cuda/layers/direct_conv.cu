@@ -8,7 +8,6 @@
 #include "cuda/layers/direct_conv.hpp"
 #include "cuda/layers/relu.cuh"
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "util/error.hpp"
 

@@ -5,7 +5,6 @@
 
 #include "cuda/layers/block_total.cuh"
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "layers/euclidean_loss.hpp"
 

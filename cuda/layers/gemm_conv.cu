@@ -9,7 +9,6 @@
 #include "cuda/layers/gemm_conv.hpp"
 #include "cuda/math/gemm.hpp"
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 
 namespace cortado::gpu {

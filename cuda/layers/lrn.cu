@@ -5,7 +5,6 @@
 #include <cstdint>
 
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "layers/lrn.hpp"
 

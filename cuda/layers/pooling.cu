@@ -10,7 +10,6 @@
 #include <cstdint>
 
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "layers/pooling.hpp"
 

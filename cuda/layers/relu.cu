@@ -1,7 +1,6 @@
 #include "cuda/layers/relu.cuh"
 #include "cuda/layers/relu.hpp"
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "layers/relu.hpp"
 

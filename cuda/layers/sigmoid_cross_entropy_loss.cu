@@ -7,7 +7,6 @@
 
 #include "cuda/layers/block_total.cuh"
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "layers/loss_normalization.hpp"
 #include "layers/sigmoid_cross_entropy_loss.hpp"

@@ -12,7 +12,6 @@
 #include "cuda/layers/softmax.cuh"
 #include "cuda/layers/softmax.hpp"
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 #include "layers/graph_slots.hpp"
 #include "layers/loss_normalization.hpp"

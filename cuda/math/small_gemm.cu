@@ -3,7 +3,6 @@
 #include "cuda/layers/relu.cuh"
 #include "cuda/math/small_gemm.hpp"
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 
 namespace cortado::gpu {

@@ -1,6 +1,5 @@
 #include "cuda/solvers/graph_ops.hpp"
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 
 namespace cortado::gpu {

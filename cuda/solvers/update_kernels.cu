@@ -1,7 +1,6 @@
 #include "cuda/solvers/slot_table.cuh"
 #include "cuda/solvers/update_kernels.hpp"
 #include "cuda/util/chained.cuh"
-#include "cuda/util/check.hpp"
 #include "cuda/util/context.hpp"
 
 namespace cortado::gpu {
