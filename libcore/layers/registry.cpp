@@ -12,6 +12,7 @@
 #include "layers/batch_norm.hpp"
 #include "layers/bias.hpp"
 #include "layers/bnll.hpp"
+#include "layers/clip.hpp"
 #include "layers/concat.hpp"
 #include "layers/crop.hpp"
 #include "layers/dropout.hpp"
@@ -20,8 +21,10 @@
 #include "layers/exp.hpp"
 #include "layers/flatten.hpp"
 #include "layers/log.hpp"
+#include "layers/mvn.hpp"
 #include "layers/power.hpp"
 #include "layers/prelu.hpp"
+#include "layers/reduction.hpp"
 #include "layers/relu.hpp"
 #include "layers/reshape.hpp"
 #include "layers/scale.hpp"
@@ -29,7 +32,10 @@
 #include "layers/silence.hpp"
 #include "layers/slice.hpp"
 #include "layers/split.hpp"
+#include "layers/swish.hpp"
 #include "layers/tanh.hpp"
+#include "layers/threshold.hpp"
+#include "layers/tile.hpp"
 
 // One include per layer family; each family's header declares its classes.
 // (engine helpers: add your includes and table rows in your own block below)
@@ -75,6 +81,7 @@ const std::map<std::string, Factory>& table() {
       {"BatchNorm", make<BatchNormLayer>()},
       {"Bias", make<BiasLayer>()},
       {"BNLL", make<BNLLLayer>()},
+      {"Clip", make<ClipLayer>()},
       {"Concat", make<ConcatLayer>()},
       {"Crop", make<CropLayer>()},
       {"Dropout", make<DropoutLayer>()},
@@ -83,8 +90,10 @@ const std::map<std::string, Factory>& table() {
       {"Exp", make<ExpLayer>()},
       {"Flatten", make<FlattenLayer>()},
       {"Log", make<LogLayer>()},
+      {"MVN", make<MVNLayer>()},
       {"Power", make<PowerLayer>()},
       {"PReLU", make<PReLULayer>()},
+      {"Reduction", make<ReductionLayer>()},
       {"ReLU", make<ReLULayer>()},
       {"Reshape", make<ReshapeLayer>()},
       {"Scale", make<ScaleLayer>()},
@@ -92,7 +101,10 @@ const std::map<std::string, Factory>& table() {
       {"Silence", make<SilenceLayer>()},
       {"Slice", make<SliceLayer>()},
       {"Split", make<SplitLayer>()},
+      {"Swish", make<SwishLayer>()},
       {"TanH", make<TanHLayer>()},
+      {"Threshold", make<ThresholdLayer>()},
+      {"Tile", make<TileLayer>()},
       // --- loss, softmax and data layers ---
       {"Accuracy", make<AccuracyLayer>()},
       {"Data", make<DataLayer>()},

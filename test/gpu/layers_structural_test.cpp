@@ -212,3 +212,34 @@ TEST_CASE("GPU Silence zeroes the diffs of the bottoms that propagate down",
 }
 
 }  // namespace cortado::test
+
+namespace cortado::test {
+
+TEST_CASE("GPU MVN matches the CPU layer: per channel, across channels, centring only",
+          "[gpu][layers][mvn]") {
+  for (const char* param :
+       {"", "mvn_param { across_channels: true }", "mvn_param { normalize_variance: false }",
+        "mvn_param { across_channels: true normalize_variance: false }"})
+    check_layer_parity(make_case(std::string("type: 'MVN' ") + param, {{2, 3, 4, 5}}));
+}
+
+TEST_CASE("GPU Reduction matches the CPU layer: each operation, axis and coeff",
+          "[gpu][layers][reduction]") {
+  for (const char* op : {"SUM", "ASUM", "SUMSQ", "MEAN"})
+    for (const char* axis : {"0", "1", "-1"}) {
+      LayerCase c = make_case(std::string("type: 'Reduction' reduction_param { operation: ") + op +
+                                  " axis: " + axis + " coeff: 0.7 }",
+                              {{2, 3, 4, 5}});
+      c.grad.kink = 0.f;  // |x| at 0 (ASUM)
+      c.grad.kink_range = 0.02f;
+      check_layer_parity(c);
+    }
+}
+
+TEST_CASE("GPU Tile matches the CPU layer on several axes", "[gpu][layers][tile]") {
+  check_layer_parity(make_case("type: 'Tile' tile_param { tiles: 3 }", {{2, 3, 4}}));
+  check_layer_parity(make_case("type: 'Tile' tile_param { axis: 0 tiles: 2 }", {{2, 3, 4}}));
+  check_layer_parity(make_case("type: 'Tile' tile_param { axis: -1 tiles: 4 }", {{2, 3, 4}}));
+}
+
+}  // namespace cortado::test
