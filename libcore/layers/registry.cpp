@@ -48,11 +48,15 @@
 
 // --- loss, softmax and data layers ---
 #include "layers/accuracy.hpp"
+#include "layers/contrastive_loss.hpp"
 #include "layers/data.hpp"
 #include "layers/dummy_data.hpp"
 #include "layers/euclidean_loss.hpp"
+#include "layers/hinge_loss.hpp"
 #include "layers/image_data.hpp"
+#include "layers/infogain_loss.hpp"
 #include "layers/input.hpp"
+#include "layers/multinomial_logistic_loss.hpp"
 #include "layers/sigmoid_cross_entropy_loss.hpp"
 #include "layers/softmax.hpp"
 #include "layers/softmax_loss.hpp"
@@ -107,11 +111,15 @@ const std::map<std::string, Factory>& table() {
       {"Tile", make<TileLayer>()},
       // --- loss, softmax and data layers ---
       {"Accuracy", make<AccuracyLayer>()},
+      {"ContrastiveLoss", make<ContrastiveLossLayer>()},
       {"Data", make<DataLayer>()},
       {"DummyData", make<DummyDataLayer>()},
       {"EuclideanLoss", make<EuclideanLossLayer>()},
+      {"HingeLoss", make<HingeLossLayer>()},
       {"ImageData", make<ImageDataLayer>()},
+      {"InfogainLoss", make<InfogainLossLayer>()},
       {"Input", make<InputLayer>()},
+      {"MultinomialLogisticLoss", make<MultinomialLogisticLossLayer>()},
       {"SigmoidCrossEntropyLoss", make<SigmoidCrossEntropyLossLayer>()},
       {"Softmax", make<SoftmaxLayer>()},
       {"SoftmaxWithLoss", make<SoftmaxWithLossLayer>()},
