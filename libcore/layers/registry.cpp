@@ -18,10 +18,12 @@
 #include "layers/dropout.hpp"
 #include "layers/eltwise.hpp"
 #include "layers/elu.hpp"
+#include "layers/embed.hpp"
 #include "layers/exp.hpp"
 #include "layers/flatten.hpp"
 #include "layers/log.hpp"
 #include "layers/mvn.hpp"
+#include "layers/parameter.hpp"
 #include "layers/power.hpp"
 #include "layers/prelu.hpp"
 #include "layers/reduction.hpp"
@@ -45,6 +47,7 @@
 #include "layers/inner_product.hpp"
 #include "layers/lrn.hpp"
 #include "layers/pooling.hpp"
+#include "layers/spp.hpp"
 
 // --- loss, softmax and data layers ---
 #include "layers/accuracy.hpp"
@@ -79,6 +82,7 @@ const std::map<std::string, Factory>& table() {
       {"InnerProduct", make<InnerProductLayer>()},
       {"LRN", make<LRNLayer>()},
       {"Pooling", make<PoolingLayer>()},
+      {"SPP", make<SPPLayer>()},
       // --- neuron and structural layers ---
       {"AbsVal", make<AbsValLayer>()},
       {"ArgMax", make<ArgMaxLayer>()},
@@ -91,10 +95,12 @@ const std::map<std::string, Factory>& table() {
       {"Dropout", make<DropoutLayer>()},
       {"Eltwise", make<EltwiseLayer>()},
       {"ELU", make<ELULayer>()},
+      {"Embed", make<EmbedLayer>()},
       {"Exp", make<ExpLayer>()},
       {"Flatten", make<FlattenLayer>()},
       {"Log", make<LogLayer>()},
       {"MVN", make<MVNLayer>()},
+      {"Parameter", make<ParameterLayer>()},
       {"Power", make<PowerLayer>()},
       {"PReLU", make<PReLULayer>()},
       {"Reduction", make<ReductionLayer>()},
