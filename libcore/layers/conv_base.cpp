@@ -19,87 +19,18 @@ namespace {
 // (Measured on LeNet's conv2: 2-4 samples per GEMM beat the whole batch of 64.)
 constexpr long kChunkBudget = 1 << 17;
 
-std::string dims_text(const int d[2], int num_spatial) {
-  return num_spatial == 2 ? std::to_string(d[0]) + "x" + std::to_string(d[1])
-                          : std::to_string(d[1]);
-}
-
 }  // namespace
-
-// Fills out[2] (h, w) from a repeated field holding one value for every spatial
-// axis or one per axis. A 1-d convolution keeps `identity` on the h axis.
-template <class Field>
-static void read_dims(const Field& f, const std::string& name, int fallback, int identity,
-                      int num_spatial, const std::string& where, int out[2]) {
-  const int n = f.size();
-  if (n == 0 && fallback < 0) throw Error(where, name + " must be given");
-  if (n != 0 && n != 1 && n != num_spatial)
-    throw Error(where, name + " has " + std::to_string(n) + " values; expected 1 or " +
-                           std::to_string(num_spatial) + " (one per spatial axis)");
-  for (int d = 0; d < num_spatial; ++d) {
-    const int v = n == 0 ? fallback : static_cast<int>(f.Get(n == 1 ? 0 : d));
-    out[2 - num_spatial + d] = v;
-  }
-  if (num_spatial == 1) out[0] = identity;
-}
-
-void ConvBaseLayer::read_geometry() {
-  const auto& p = param_.convolution_param();
-  const std::string w = where();
-  // The _h/_w pair of `name` instead of the repeated field `repeated`. Kernel and
-  // stride have no default, so both halves are needed; pad_h/pad_w default to 0.
-  auto pair = [&](bool has_h, bool has_w, int h, int wv, int repeated_count,
-                  const std::string& name, const std::string& repeated, int out[2]) {
-    const std::string hw = name + "_h/" + name + "_w";
-    if (num_spatial_ != 2) throw Error(w, hw + " need 2 spatial axes; use " + repeated);
-    if (name != "pad" && (!has_h || !has_w))
-      throw Error(w, name + "_h and " + name + "_w must be given together");
-    if (repeated_count > 0) throw Error(w, "give either " + repeated + " or " + hw + ", not both");
-    out[0] = h;
-    out[1] = wv;
-  };
-  if (p.has_kernel_h() || p.has_kernel_w())
-    pair(p.has_kernel_h(), p.has_kernel_w(), p.kernel_h(), p.kernel_w(), p.kernel_size_size(),
-         "kernel", "kernel_size", kernel_);
-  else
-    read_dims(p.kernel_size(), "kernel_size", -1, 1, num_spatial_, w, kernel_);
-  if (p.has_stride_h() || p.has_stride_w())
-    pair(p.has_stride_h(), p.has_stride_w(), p.stride_h(), p.stride_w(), p.stride_size(), "stride",
-         "stride", stride_);
-  else
-    read_dims(p.stride(), "stride", 1, 1, num_spatial_, w, stride_);
-  if (p.has_pad_h() || p.has_pad_w())
-    pair(p.has_pad_h(), p.has_pad_w(), p.pad_h(), p.pad_w(), p.pad_size(), "pad", "pad", pad_);
-  else
-    read_dims(p.pad(), "pad", 0, 0, num_spatial_, w, pad_);
-  read_dims(p.dilation(), "dilation", 1, 1, num_spatial_, w, dilation_);
-  for (int d = 0; d < 2; ++d) {
-    if (kernel_[d] <= 0) throw Error(w, "kernel dimensions must be positive");
-    if (stride_[d] <= 0) throw Error(w, "stride must be positive");
-    if (dilation_[d] <= 0) throw Error(w, "dilation must be positive");
-    if (pad_[d] < 0) throw Error(w, "pad must not be negative");
-  }
-  is_1x1_ = kernel_[0] == 1 && kernel_[1] == 1 && stride_[0] == 1 && stride_[1] == 1 &&
-            pad_[0] == 0 && pad_[1] == 0;
-}
 
 void ConvBaseLayer::layer_setup(const BlobVec& bottom, const BlobVec& /*top*/) {
   const auto& p = param_.convolution_param();
-  const int axes = bottom[0]->num_axes();
-  if (p.axis() < -axes || p.axis() >= axes)
-    throw Error(where(), "axis " + std::to_string(p.axis()) +
-                             " is out of range for a bottom of shape " + bottom[0]->shape_string());
-  axis_ = p.axis() < 0 ? p.axis() + axes : p.axis();
-  num_spatial_ = axes - axis_ - 1;
-  if (num_spatial_ != 1 && num_spatial_ != 2)
-    throw Error(where(), "supports 1 or 2 spatial axes after the channel axis, got " +
-                             std::to_string(num_spatial_) + " (bottom shape " +
-                             bottom[0]->shape_string() + ")");
-  read_geometry();
+  spatial_ = ConvSpatial::read(p, *bottom[0], where());
+  const ConvSpatial& s = spatial_;
+  is_1x1_ = s.kernel[0] == 1 && s.kernel[1] == 1 && s.stride[0] == 1 && s.stride[1] == 1 &&
+            s.pad[0] == 0 && s.pad[1] == 0;
   if (!p.has_num_output() || p.num_output() == 0)
     throw Error(where(), "num_output must be given and positive");
   if (p.group() == 0) throw Error(where(), "group must be positive");
-  channels_ = bottom[0]->shape(axis_);
+  channels_ = bottom[0]->shape(spatial_.axis);
   num_output_ = static_cast<int>(p.num_output());
   group_ = static_cast<int>(p.group());
   if (channels_ % group_ != 0)
@@ -126,8 +57,8 @@ static std::vector<int> weight_shape(int out, int in_per_group, const int kernel
 
 void ConvBaseLayer::make_blobs() {
   const auto& p = param_.convolution_param();
-  blobs_.push_back(std::make_shared<Blob>(
-      weight_shape(conv_out_channels_, conv_in_channels_ / group_, kernel_, num_spatial_)));
+  blobs_.push_back(std::make_shared<Blob>(weight_shape(
+      conv_out_channels_, conv_in_channels_ / group_, spatial_.kernel, spatial_.num_spatial)));
   fill_blob(p.weight_filler(), *blobs_[0]);
   if (bias_term_) {
     blobs_.push_back(std::make_shared<Blob>(std::vector<int>{num_output_}));
@@ -140,8 +71,8 @@ void ConvBaseLayer::check_blobs() const {
   if (blobs_.size() != want)
     throw Error(where(), "expected " + std::to_string(want) + " parameter blobs, got " +
                              std::to_string(blobs_.size()));
-  const auto ws =
-      weight_shape(conv_out_channels_, conv_in_channels_ / group_, kernel_, num_spatial_);
+  const auto ws = weight_shape(conv_out_channels_, conv_in_channels_ / group_, spatial_.kernel,
+                               spatial_.num_spatial);
   if (blobs_[0]->shape() != ws)
     throw Error(where(), "weight shape " + blobs_[0]->shape_string() +
                              " does not match the expected " + shape_string(ws));
@@ -151,47 +82,41 @@ void ConvBaseLayer::check_blobs() const {
 }
 
 void ConvBaseLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
+  const ConvSpatial& s = spatial_;
   const Blob& b0 = *bottom[0];
-  if (b0.num_axes() != axis_ + 1 + num_spatial_)
+  if (b0.num_axes() != s.axis + 1 + s.num_spatial)
     throw Error(where(), "bottom shape " + b0.shape_string() + " has " +
                              std::to_string(b0.num_axes()) + " axes; expected " +
-                             std::to_string(axis_ + 1 + num_spatial_));
-  if (b0.shape(axis_) != channels_)
-    throw Error(where(), "bottom has " + std::to_string(b0.shape(axis_)) + " channels; expected " +
+                             std::to_string(s.axis + 1 + s.num_spatial));
+  if (b0.shape(s.axis) != channels_)
+    throw Error(where(), "bottom has " + std::to_string(b0.shape(s.axis)) + " channels; expected " +
                              std::to_string(channels_));
   for (const Blob* b : bottom)
     if (b->shape() != b0.shape())
       throw Error(where(), "all bottoms must have the same shape: " + b0.shape_string() + " vs " +
                                b->shape_string());
-  const int in[2] = {num_spatial_ == 2 ? b0.shape(axis_ + 1) : 1, b0.shape(-1)};
+  const int in[2] = {s.num_spatial == 2 ? b0.shape(s.axis + 1) : 1, b0.shape(-1)};
   int out[2];
   for (int d = 0; d < 2; ++d) {
-    const int extent = dilation_[d] * (kernel_[d] - 1) + 1;
-    out[d] =
-        reverse()
-            ? stride_[d] * (in[d] - 1) + extent - 2 * pad_[d]
-            : (in[d] + 2 * pad_[d] >= extent ? (in[d] + 2 * pad_[d] - extent) / stride_[d] + 1 : 0);
+    const int extent = s.dilation[d] * (s.kernel[d] - 1) + 1;
+    out[d] = reverse() ? s.stride[d] * (in[d] - 1) + extent - 2 * s.pad[d] : s.out_size(d, in[d]);
     if (out[d] < 1)
-      throw Error(where(), "kernel " + dims_text(kernel_, num_spatial_) + " (dilation " +
-                               dims_text(dilation_, num_spatial_) + ", pad " +
-                               dims_text(pad_, num_spatial_) + ", stride " +
-                               dims_text(stride_, num_spatial_) + ") gives no output for input " +
-                               dims_text(in, num_spatial_));
+      throw Error(where(), s.text() + " gives no output for input " + dims_text(in, s.num_spatial));
   }
-  std::vector<int> top_shape(b0.shape().begin(), b0.shape().begin() + axis_);
+  std::vector<int> top_shape(b0.shape().begin(), b0.shape().begin() + s.axis);
   top_shape.push_back(num_output_);
-  for (int d = 2 - num_spatial_; d < 2; ++d) top_shape.push_back(out[d]);
+  for (int d = 2 - s.num_spatial; d < 2; ++d) top_shape.push_back(out[d]);
   for (Blob* t : top) t->reshape(top_shape);
 
-  num_ = b0.count(0, axis_);
-  bottom_dim_ = b0.count(axis_);
+  num_ = b0.count(0, s.axis);
+  bottom_dim_ = b0.count(s.axis);
   top_spatial_ = out[0] * out[1];
   top_dim_ = num_output_ * top_spatial_;
   const int* image = reverse() ? out : in;
   const int* cols = reverse() ? in : out;
-  geom_ = ConvGeometry{conv_in_channels_, image[0], image[1],   kernel_[0], kernel_[1],
-                       pad_[0],           pad_[1],  stride_[0], stride_[1], dilation_[0],
-                       dilation_[1],      cols[0],  cols[1]};
+  geom_ = ConvGeometry{conv_in_channels_, image[0], image[1],    s.kernel[0], s.kernel[1],
+                       s.pad[0],          s.pad[1], s.stride[0], s.stride[1], s.dilation[0],
+                       s.dilation[1],     cols[0],  cols[1]};
 
   plan_chunks();
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <vector>
 
+#include "layers/conv_spatial.hpp"
 #include "layers/layer.hpp"
 #include "math/im2col.hpp"
 
@@ -65,8 +66,8 @@ class ConvBaseLayer : public Layer {
   // current shape (descriptors redone when it changes, algorithms chosen once per
   // shape); after Deconvolution's forward product, the bias and the fused ReLU (if
   // any) on the top (Convolution hands them to CudnnConv::forward, whose direct kernels
-  // add them in the same pass); before the backward products, the fused ReLU's mask on the top diff and the
-  // bias gradient (each where there is one).
+  // add them in the same pass); before the backward products, the fused ReLU's mask on the top diff
+  // and the bias gradient (each where there is one).
   gpu::CudnnConv& cudnn_conv();
   void finish_top_gpu(Blob* top) const;
   void top_diff_pass_gpu(Blob* top);
@@ -82,15 +83,12 @@ class ConvBaseLayer : public Layer {
   int top_spatial_ = 0;  // positions per top channel
 
  private:
-  void read_geometry();
   void make_blobs();
   void check_blobs() const;
   void plan_chunks();
   const float* gathered(const float* out, int num, Workspace& ws);
 
-  int axis_ = 1;
-  int num_spatial_ = 2;  // 1 or 2; a 1-d convolution runs as 2-d with height 1
-  int kernel_[2] = {1, 1}, stride_[2] = {1, 1}, pad_[2] = {0, 0}, dilation_[2] = {1, 1};
+  ConvSpatial spatial_;  // axis, 1 or 2 spatial axes, kernel, stride, pad, dilation
   bool is_1x1_ = false;  // 1x1 kernel, stride 1, no pad: the image is its own column matrix
   int conv_in_channels_ = 0, conv_out_channels_ = 0;
   ConvGeometry geom_;     // conv input image -> columns

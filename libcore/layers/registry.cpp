@@ -10,6 +10,7 @@
 #include "layers/absval.hpp"
 #include "layers/argmax.hpp"
 #include "layers/batch_norm.hpp"
+#include "layers/batch_reindex.hpp"
 #include "layers/bias.hpp"
 #include "layers/bnll.hpp"
 #include "layers/clip.hpp"
@@ -20,6 +21,7 @@
 #include "layers/elu.hpp"
 #include "layers/embed.hpp"
 #include "layers/exp.hpp"
+#include "layers/filter.hpp"
 #include "layers/flatten.hpp"
 #include "layers/log.hpp"
 #include "layers/mvn.hpp"
@@ -44,6 +46,7 @@
 // --- vision layers ---
 #include "layers/convolution.hpp"
 #include "layers/deconvolution.hpp"
+#include "layers/im2col.hpp"
 #include "layers/inner_product.hpp"
 #include "layers/lrn.hpp"
 #include "layers/pooling.hpp"
@@ -79,6 +82,7 @@ const std::map<std::string, Factory>& table() {
       // --- vision layers ---
       {"Convolution", make<ConvolutionLayer>()},
       {"Deconvolution", make<DeconvolutionLayer>()},
+      {"Im2col", make<Im2colLayer>()},
       {"InnerProduct", make<InnerProductLayer>()},
       {"LRN", make<LRNLayer>()},
       {"Pooling", make<PoolingLayer>()},
@@ -87,6 +91,7 @@ const std::map<std::string, Factory>& table() {
       {"AbsVal", make<AbsValLayer>()},
       {"ArgMax", make<ArgMaxLayer>()},
       {"BatchNorm", make<BatchNormLayer>()},
+      {"BatchReindex", make<BatchReindexLayer>()},
       {"Bias", make<BiasLayer>()},
       {"BNLL", make<BNLLLayer>()},
       {"Clip", make<ClipLayer>()},
@@ -97,6 +102,7 @@ const std::map<std::string, Factory>& table() {
       {"ELU", make<ELULayer>()},
       {"Embed", make<EmbedLayer>()},
       {"Exp", make<ExpLayer>()},
+      {"Filter", make<FilterLayer>()},
       {"Flatten", make<FlattenLayer>()},
       {"Log", make<LogLayer>()},
       {"MVN", make<MVNLayer>()},
