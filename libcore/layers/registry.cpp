@@ -24,6 +24,8 @@
 #include "layers/filter.hpp"
 #include "layers/flatten.hpp"
 #include "layers/log.hpp"
+#include "layers/lstm.hpp"
+#include "layers/lstm_unit.hpp"
 #include "layers/mvn.hpp"
 #include "layers/parameter.hpp"
 #include "layers/power.hpp"
@@ -31,6 +33,7 @@
 #include "layers/reduction.hpp"
 #include "layers/relu.hpp"
 #include "layers/reshape.hpp"
+#include "layers/rnn.hpp"
 #include "layers/scale.hpp"
 #include "layers/sigmoid.hpp"
 #include "layers/silence.hpp"
@@ -105,6 +108,8 @@ const std::map<std::string, Factory>& table() {
       {"Filter", make<FilterLayer>()},
       {"Flatten", make<FlattenLayer>()},
       {"Log", make<LogLayer>()},
+      {"LSTM", make<LSTMLayer>()},
+      {"LSTMUnit", make<LSTMUnitLayer>()},
       {"MVN", make<MVNLayer>()},
       {"Parameter", make<ParameterLayer>()},
       {"Power", make<PowerLayer>()},
@@ -112,6 +117,7 @@ const std::map<std::string, Factory>& table() {
       {"Reduction", make<ReductionLayer>()},
       {"ReLU", make<ReLULayer>()},
       {"Reshape", make<ReshapeLayer>()},
+      {"RNN", make<RNNLayer>()},
       {"Scale", make<ScaleLayer>()},
       {"Sigmoid", make<SigmoidLayer>()},
       {"Silence", make<SilenceLayer>()},

@@ -1,0 +1,113 @@
+#include "layers/recurrent.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "layers/filler.hpp"
+#include "util/error.hpp"
+
+namespace cortado {
+
+void RecurrentLayer::layer_setup(const BlobVec& bottom, const BlobVec& /*top*/) {
+  const auto& p = param_.recurrent_param();
+  if (p.num_output() == 0) throw Error(where(), "recurrent_param.num_output must be positive");
+  H_ = static_cast<int>(p.num_output());
+  expose_hidden_ = p.expose_hidden();
+  static_input_ = static_cast<int>(bottom.size()) > 2 + exposed_count();
+  const Blob& x = *bottom[0];
+  if (x.num_axes() < 3)
+    throw Error(where(),
+                "x (bottom 0) must have at least 3 axes (T x N x ...), got " + x.shape_string());
+  input_dim_ = x.count(2);
+  static_dim_ = 0;
+  if (static_input_) {
+    const Blob& s = *bottom[2];
+    if (s.num_axes() < 1)
+      throw Error(where(), "x_static (bottom 2) must have at least 1 axis (N x ...), got " +
+                               s.shape_string());
+    static_dim_ = s.count(1);
+  }
+  const auto shapes = blob_shapes();
+  if (blobs_.empty()) {
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      blobs_.push_back(std::make_shared<Blob>(shapes[i]));
+      fill_blob(is_bias(static_cast<int>(i)) ? p.bias_filler() : p.weight_filler(), *blobs_[i]);
+    }
+  } else {
+    if (blobs_.size() != shapes.size())
+      throw Error(where(), "expected " + std::to_string(shapes.size()) + " parameter blobs, got " +
+                               std::to_string(blobs_.size()));
+    for (size_t i = 0; i < shapes.size(); ++i)
+      if (blobs_[i]->shape() != shapes[i])
+        throw Error(where(), "parameter blob " + std::to_string(i) + " has shape " +
+                                 blobs_[i]->shape_string() + ", expected " +
+                                 shape_string(shapes[i]));
+  }
+  carry_.assign(num_state_blobs(), {});
+  init_.assign(num_state_blobs(), {});
+}
+
+void RecurrentLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
+  const Blob& x = *bottom[0];
+  if (x.num_axes() < 3)
+    throw Error(where(),
+                "x (bottom 0) must have at least 3 axes (T x N x ...), got " + x.shape_string());
+  if (x.count(2) != input_dim_)
+    throw Error(where(), "x (bottom 0) has shape " + x.shape_string() + ", giving " +
+                             std::to_string(x.count(2)) + " inputs per step; the weights expect " +
+                             std::to_string(input_dim_));
+  if (x.shape(0) < 1) throw Error(where(), "x (bottom 0) has no time steps: " + x.shape_string());
+  T_ = x.shape(0);
+  const int old_n = N_;
+  N_ = x.shape(1);
+  const Blob& cont = *bottom[1];
+  if (cont.num_axes() != 2 || cont.shape(0) != T_ || cont.shape(1) != N_)
+    throw Error(where(), "cont (bottom 1) must be T x N = " + std::to_string(T_) + " x " +
+                             std::to_string(N_) + ", got " + cont.shape_string());
+  if (static_input_) {
+    const Blob& s = *bottom[2];
+    if (s.num_axes() < 1 || s.shape(0) != N_ || s.count(1) != static_dim_)
+      throw Error(where(), "x_static (bottom 2) must be N x ... with N = " + std::to_string(N_) +
+                               " and " + std::to_string(static_dim_) + " values per stream, got " +
+                               s.shape_string());
+  }
+  const std::vector<int> state_shape{1, N_, H_};
+  if (expose_hidden_)
+    for (int k = 0; k < num_state_blobs(); ++k) {
+      const Blob& b = *bottom[state_bottom() + k];
+      if (b.shape() != state_shape)
+        throw Error(where(), "initial state (bottom " + std::to_string(state_bottom() + k) +
+                                 ") must be " + shape_string(state_shape) + ", got " +
+                                 b.shape_string());
+    }
+  // A changed number of streams starts every stream afresh.
+  const size_t state_count = static_cast<size_t>(N_) * H_;
+  for (auto& c : carry_)
+    if (N_ != old_n || c.size() != state_count) c.assign(state_count, 0.f);
+  for (auto& s : init_) s.resize(state_count);
+  top[0]->reshape({T_, N_, H_});
+  for (int k = 0; k < exposed_count(); ++k) top[1 + k]->reshape(state_shape);
+}
+
+void RecurrentLayer::load_initial_state(const BlobVec& bottom) {
+  for (int k = 0; k < num_state_blobs(); ++k) {
+    const float* from = expose_hidden_ ? bottom[state_bottom() + k]->data() : carry_[k].data();
+    std::copy(from, from + init_[k].size(), init_[k].begin());
+  }
+}
+
+void RecurrentLayer::store_final_state(int k, const float* state, const BlobVec& top) {
+  const size_t n = static_cast<size_t>(N_) * H_;
+  if (expose_hidden_)
+    std::copy(state, state + n, top[1 + k]->mutable_data());
+  else
+    std::copy(state, state + n, carry_[k].begin());
+}
+
+void RecurrentLayer::check_cont_backward(const std::vector<bool>& propagate_down) const {
+  if (propagate_down.size() > 1 && propagate_down[1])
+    throw Error(where(), "cannot backpropagate to the sequence indicators (cont, bottom 1)");
+}
+
+}  // namespace cortado

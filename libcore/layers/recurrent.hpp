@@ -1,0 +1,63 @@
+#pragma once
+// The shared part of Caffe's recurrent layers (LSTM, RNN): bottoms, tops, shapes,
+// the static input and the hidden state carried between time steps.
+//   bottoms: x (T x N x ...), cont (T x N: 0 at the first step of a sequence, 1 to
+//            continue it), optionally x_static (N x ...), then with
+//            recurrent_param.expose_hidden the initial state blobs (1 x N x H each);
+//   tops:    T x N x H, then with expose_hidden the final state blobs (1 x N x H).
+// Without expose_hidden the initial state is the final state of the previous forward
+// pass (zero before the first one, and again whenever N changes), as in Caffe: a batch
+// whose first cont is 1 continues the sequences of the batch before it. No gradient
+// crosses from one batch to the next, and none reaches cont (asking is an Error).
+// The math runs directly as loops over time with GEMMs rather than through an unrolled
+// net; the learnable blobs have the shapes and the order of Caffe's unrolled net, so
+// Caffe's caffemodels load unchanged.
+#include <vector>
+
+#include "layers/layer.hpp"
+
+namespace cortado {
+
+class RecurrentLayer : public Layer {
+ public:
+  using Layer::Layer;
+  void layer_setup(const BlobVec& bottom, const BlobVec& top) override;
+  void reshape(const BlobVec& bottom, const BlobVec& top) override;
+
+  int min_bottom_blobs() const override { return 2 + exposed_count(); }
+  int max_bottom_blobs() const override { return 3 + exposed_count(); }
+  int exact_num_top_blobs() const override { return 1 + exposed_count(); }
+  bool allow_force_backward(int bottom_index) const override { return bottom_index != 1; }
+
+ protected:
+  // How many state blobs the recurrence carries (LSTM: h and c; RNN: h).
+  virtual int num_state_blobs() const = 0;
+  // The learnable blobs' shapes in Caffe's order, for these dimensions.
+  virtual std::vector<std::vector<int>> blob_shapes() const = 0;
+  // Whether blob `i` is a bias (filled with bias_filler, else weight_filler).
+  virtual bool is_bias(int i) const = 0;
+
+  int exposed_count() const {
+    return param_.recurrent_param().expose_hidden() ? num_state_blobs() : 0;
+  }
+  // The index of the first exposed-state bottom.
+  int state_bottom() const { return 2 + (static_input_ ? 1 : 0); }
+  // Copies the initial state k (exposed bottom, or the carried state) into init_[k].
+  void load_initial_state(const BlobVec& bottom);
+  // Stores the final state k: into the exposed top, or as the next forward's start.
+  void store_final_state(int k, const float* state, const BlobVec& top);
+  // Error for a gradient asked for cont; true if bottom `i` gets a gradient.
+  void check_cont_backward(const std::vector<bool>& propagate_down) const;
+  // Index of the learnable blob after the static weight (shifts when there is none).
+  int after_static(int i) const { return static_input_ ? i + 1 : i; }
+
+  int T_ = 0, N_ = 0, H_ = 0;
+  int input_dim_ = 0;   // x.count(2)
+  int static_dim_ = 0;  // x_static.count(1), 0 without a static input
+  bool static_input_ = false;
+  bool expose_hidden_ = false;
+  std::vector<std::vector<float>> init_;   // initial state of this forward pass, N x H each
+  std::vector<std::vector<float>> carry_;  // final state of the last forward pass, N x H each
+};
+
+}  // namespace cortado
