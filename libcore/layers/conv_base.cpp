@@ -4,7 +4,7 @@
 
 #include <Eigen/Core>
 
-#include "layers/filler.hpp"
+#include "layers/learnable_blobs.hpp"
 #include "math/gemm.hpp"
 #include "math/parallel.hpp"
 #include "math/threads.hpp"
@@ -42,10 +42,7 @@ void ConvBaseLayer::layer_setup(const BlobVec& bottom, const BlobVec& /*top*/) {
   conv_in_channels_ = reverse() ? num_output_ : channels_;
   conv_out_channels_ = reverse() ? channels_ : num_output_;
   bias_term_ = p.bias_term();
-  if (blobs_.empty())
-    make_blobs();
-  else
-    check_blobs();
+  make_or_check_weights();
 }
 
 static std::vector<int> weight_shape(int out, int in_per_group, const int kernel[2],
@@ -55,30 +52,14 @@ static std::vector<int> weight_shape(int out, int in_per_group, const int kernel
   return s;
 }
 
-void ConvBaseLayer::make_blobs() {
+void ConvBaseLayer::make_or_check_weights() {
   const auto& p = param_.convolution_param();
-  blobs_.push_back(std::make_shared<Blob>(weight_shape(
-      conv_out_channels_, conv_in_channels_ / group_, spatial_.kernel, spatial_.num_spatial)));
-  fill_blob(p.weight_filler(), *blobs_[0]);
-  if (bias_term_) {
-    blobs_.push_back(std::make_shared<Blob>(std::vector<int>{num_output_}));
-    fill_blob(p.bias_filler(), *blobs_[1]);
-  }
-}
-
-void ConvBaseLayer::check_blobs() const {
-  const size_t want = bias_term_ ? 2 : 1;
-  if (blobs_.size() != want)
-    throw Error(where(), "expected " + std::to_string(want) + " parameter blobs, got " +
-                             std::to_string(blobs_.size()));
-  const auto ws = weight_shape(conv_out_channels_, conv_in_channels_ / group_, spatial_.kernel,
-                               spatial_.num_spatial);
-  if (blobs_[0]->shape() != ws)
-    throw Error(where(), "weight shape " + blobs_[0]->shape_string() +
-                             " does not match the expected " + shape_string(ws));
-  if (bias_term_ && blobs_[1]->shape() != std::vector<int>{num_output_})
-    throw Error(where(), "bias shape " + blobs_[1]->shape_string() +
-                             " does not match the expected " + shape_string({num_output_}));
+  std::vector<BlobSpec> specs = {{"weight",
+                                  weight_shape(conv_out_channels_, conv_in_channels_ / group_,
+                                               spatial_.kernel, spatial_.num_spatial),
+                                  &p.weight_filler()}};
+  if (bias_term_) specs.push_back({"bias", {num_output_}, &p.bias_filler()});
+  make_or_check_blobs(blobs_, specs, where());
 }
 
 void ConvBaseLayer::reshape(const BlobVec& bottom, const BlobVec& top) {

@@ -83,8 +83,7 @@ class ConvBaseLayer : public Layer {
   int top_spatial_ = 0;  // positions per top channel
 
  private:
-  void make_blobs();
-  void check_blobs() const;
+  void make_or_check_weights();
   void plan_chunks();
   const float* gathered(const float* out, int num, Workspace& ws);
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "layers/filler.hpp"
+#include "layers/learnable_blobs.hpp"
 #include "util/error.hpp"
 
 namespace cortado {
@@ -21,24 +21,9 @@ void EmbedLayer::layer_setup(const BlobVec& /*bottom*/, const BlobVec& /*top*/) 
   bias_term_ = p.bias_term();
   // (input_dim, num_output), as Caffe stores it, so its caffemodels load as they are.
   const std::vector<int> wshape{input_dim_, num_output_};
-  if (blobs_.empty()) {
-    blobs_.push_back(std::make_shared<Blob>(wshape));
-    fill_blob(p.weight_filler(), *blobs_[0]);
-    if (bias_term_) {
-      blobs_.push_back(std::make_shared<Blob>(std::vector<int>{num_output_}));
-      fill_blob(p.bias_filler(), *blobs_[1]);
-    }
-    return;
-  }
-  if (blobs_.size() != (bias_term_ ? 2u : 1u))
-    throw Error(where(), "expected " + std::to_string(bias_term_ ? 2 : 1) +
-                             " parameter blobs, got " + std::to_string(blobs_.size()));
-  if (blobs_[0]->shape() != wshape)
-    throw Error(where(), "weight shape " + blobs_[0]->shape_string() +
-                             " does not match the expected " + shape_string(wshape));
-  if (bias_term_ && blobs_[1]->shape() != std::vector<int>{num_output_})
-    throw Error(where(), "bias shape " + blobs_[1]->shape_string() +
-                             " does not match the expected " + shape_string({num_output_}));
+  std::vector<BlobSpec> specs = {{"weight", wshape, &p.weight_filler()}};
+  if (bias_term_) specs.push_back({"bias", {num_output_}, &p.bias_filler()});
+  make_or_check_blobs(blobs_, specs, where());
 }
 
 void EmbedLayer::reshape(const BlobVec& bottom, const BlobVec& top) {

@@ -2,7 +2,7 @@
 
 #include <Eigen/Core>
 
-#include "layers/filler.hpp"
+#include "layers/learnable_blobs.hpp"
 #include "math/gemm.hpp"
 #include "util/error.hpp"
 
@@ -22,24 +22,9 @@ void InnerProductLayer::layer_setup(const BlobVec& bottom, const BlobVec& /*top*
   bias_term_ = p.bias_term();
   transpose_ = p.transpose();
   const std::vector<int> wshape = transpose_ ? std::vector<int>{K_, N_} : std::vector<int>{N_, K_};
-  if (blobs_.empty()) {
-    blobs_.push_back(std::make_shared<Blob>(wshape));
-    fill_blob(p.weight_filler(), *blobs_[0]);
-    if (bias_term_) {
-      blobs_.push_back(std::make_shared<Blob>(std::vector<int>{N_}));
-      fill_blob(p.bias_filler(), *blobs_[1]);
-    }
-    return;
-  }
-  if (blobs_.size() != (bias_term_ ? 2u : 1u))
-    throw Error(where(), "expected " + std::to_string(bias_term_ ? 2 : 1) +
-                             " parameter blobs, got " + std::to_string(blobs_.size()));
-  if (blobs_[0]->shape() != wshape)
-    throw Error(where(), "weight shape " + blobs_[0]->shape_string() +
-                             " does not match the expected " + shape_string(wshape));
-  if (bias_term_ && blobs_[1]->shape() != std::vector<int>{N_})
-    throw Error(where(), "bias shape " + blobs_[1]->shape_string() +
-                             " does not match the expected " + shape_string({N_}));
+  std::vector<BlobSpec> specs = {{"weight", wshape, &p.weight_filler()}};
+  if (bias_term_) specs.push_back({"bias", {N_}, &p.bias_filler()});
+  make_or_check_blobs(blobs_, specs, where());
 }
 
 void InnerProductLayer::reshape(const BlobVec& bottom, const BlobVec& top) {

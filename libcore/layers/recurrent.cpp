@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "layers/filler.hpp"
+#include "layers/learnable_blobs.hpp"
 #include "util/error.hpp"
 
 namespace cortado {
@@ -28,22 +28,13 @@ void RecurrentLayer::layer_setup(const BlobVec& bottom, const BlobVec& /*top*/) 
                                s.shape_string());
     static_dim_ = s.count(1);
   }
-  const auto shapes = blob_shapes();
-  if (blobs_.empty()) {
-    for (size_t i = 0; i < shapes.size(); ++i) {
-      blobs_.push_back(std::make_shared<Blob>(shapes[i]));
-      fill_blob(is_bias(static_cast<int>(i)) ? p.bias_filler() : p.weight_filler(), *blobs_[i]);
-    }
-  } else {
-    if (blobs_.size() != shapes.size())
-      throw Error(where(), "expected " + std::to_string(shapes.size()) + " parameter blobs, got " +
-                               std::to_string(blobs_.size()));
-    for (size_t i = 0; i < shapes.size(); ++i)
-      if (blobs_[i]->shape() != shapes[i])
-        throw Error(where(), "parameter blob " + std::to_string(i) + " has shape " +
-                                 blobs_[i]->shape_string() + ", expected " +
-                                 shape_string(shapes[i]));
+  std::vector<BlobSpec> specs;
+  for (auto& shape : blob_shapes()) {
+    const bool bias = is_bias(static_cast<int>(specs.size()));
+    specs.push_back(
+        {bias ? "bias" : "weight", shape, bias ? &p.bias_filler() : &p.weight_filler()});
   }
+  make_or_check_blobs(blobs_, specs, where());
   carry_.assign(num_state_blobs(), {});
   init_.assign(num_state_blobs(), {});
 }
