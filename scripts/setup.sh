@@ -11,6 +11,7 @@ PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libeigen3-dev libspdlog-dev libcli11-dev catch2 zlib1g-dev
   libgraphviz-dev libgvc6 gnuplot-nox
+  libhdf5-dev
   dataset-fashion-mnist python3 python3-numpy
 )
 

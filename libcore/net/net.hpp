@@ -73,6 +73,13 @@ class Net {
   void to_proto(caffe::NetParameter* param, bool write_diff = false) const;
   // Writes to_proto() as a binary caffemodel (atomically).
   void save_caffemodel(const std::string& path, bool write_diff = false) const;
+  // Caffe's HDF5 weights (.caffemodel.h5, libcore/hdf5/): groups data/<layer>/0,1,...
+  // (and diff/... with write_diff), a shared parameter written by its owner only; written
+  // atomically. Reading copies by layer name as above (a missing dataset of a shared
+  // parameter is skipped). copy_trained_layers_from(path) comes here for a path ending
+  // in .h5. In a build without HDF5 (hdf5_supported()) both are an Error saying so.
+  void save_hdf5(const std::string& path, bool write_diff = false) const;
+  void copy_trained_layers_from_hdf5(const std::string& path);
 
   // --- settings ---
   // Going to Mode::gpu logs the layers that have no GPU kernels (they run on the CPU).

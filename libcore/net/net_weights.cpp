@@ -83,8 +83,9 @@ int Net::copy_trained_layers_from(const caffe::NetParameter& param) {
 }
 
 void Net::copy_trained_layers_from(const std::string& caffemodel) {
+  // Caffe's dispatch: a name ending in .h5 is an HDF5 caffemodel (.caffemodel.h5).
   if (caffemodel.size() >= 3 && caffemodel.compare(caffemodel.size() - 3, 3, ".h5") == 0)
-    throw Error(caffemodel, "HDF5 weights are not supported; use a binary .caffemodel");
+    return copy_trained_layers_from_hdf5(caffemodel);
   caffe::NetParameter param;
   read_net_param_binary(caffemodel, &param);
   // An empty file, or another binary protobuf (a mean file), parses as a net of no

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "caffe.pb.h"
+#include "hdf5/hdf5_io.hpp"
 #include "solvers/lr_policy.hpp"
 #include "solvers/update_rule.hpp"
 #include "util/error.hpp"
@@ -92,9 +93,10 @@ void check_solver_params(const caffe::SolverParameter& p, const std::string& whe
   if (p.max_iter() < 0) throw Error(where, "max_iter must not be negative");
   if (p.display() < 0 || p.snapshot() < 0 || p.test_interval() < 0)
     throw Error(where, "display, snapshot and test_interval must not be negative");
-  if (p.snapshot_format() == caffe::SolverParameter::HDF5)
+  if (p.snapshot_format() == caffe::SolverParameter::HDF5 && !hdf5_supported())
     throw Error(where,
-                "snapshot_format HDF5 is not supported (Cortado writes BINARYPROTO snapshots)");
+                "snapshot_format HDF5: this build has no HDF5 support (rebuild with libhdf5-dev "
+                "installed, CORTADO_HDF5=ON), use BINARYPROTO");
 }
 
 }  // namespace cortado

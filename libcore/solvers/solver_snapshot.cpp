@@ -1,7 +1,9 @@
 // Solver snapshots and resume: Caffe's binary .caffemodel + .solverstate pair,
-// named <prefix>_iter_<N>, plus our exact-resume fields (numbers >= 10000).
+// named <prefix>_iter_<N>, plus our exact-resume fields (numbers >= 10000); or, with
+// snapshot_format: HDF5, Caffe's .caffemodel.h5 + .solverstate.h5 (libcore/hdf5/).
 #include <filesystem>
 
+#include "hdf5/hdf5_io.hpp"
 #include "net/net.hpp"
 #include "solvers/data_cursors.hpp"
 #include "solvers/nonfinite.hpp"
@@ -46,14 +48,25 @@ void Solver::snapshot() {
     throw Error("iteration " + std::to_string(iter_),
                 "the weights are not finite (" + bad + "); no snapshot written, the last one (" +
                     (last_state_.empty() ? std::string("none") : last_state_) + ") is kept");
-  const std::string model = snapshot_filename(".caffemodel");
-  LOG_INFO("Snapshotting to binary proto file {}", model);
-  net_->save_caffemodel(model, param_.snapshot_diff());
+  const bool hdf5 = param_.snapshot_format() == caffe::SolverParameter::HDF5;
+  const std::string model = snapshot_filename(hdf5 ? ".caffemodel.h5" : ".caffemodel");
+  if (hdf5) {
+    LOG_INFO("Snapshotting to HDF5 file {}", model);
+    net_->save_hdf5(model, param_.snapshot_diff());
+  } else {
+    LOG_INFO("Snapshotting to binary proto file {}", model);
+    net_->save_caffemodel(model, param_.snapshot_diff());
+  }
   caffe::SolverState state;
   fill_state(&state, model);
-  const std::string state_file = snapshot_filename(".solverstate");
-  LOG_INFO("Snapshotting solver state to binary proto file {}", state_file);
-  write_binary_proto(state_file, state);
+  const std::string state_file = snapshot_filename(hdf5 ? ".solverstate.h5" : ".solverstate");
+  if (hdf5) {
+    LOG_INFO("Snapshotting solver state to HDF5 file {}", state_file);
+    write_solver_state_hdf5(state_file, state);
+  } else {
+    LOG_INFO("Snapshotting solver state to binary proto file {}", state_file);
+    write_binary_proto(state_file, state);
+  }
   last_snapshot_iter_ = iter_;
   last_model_ = model;
   last_state_ = state_file;
@@ -75,11 +88,13 @@ void Solver::fill_state(caffe::SolverState* state, const std::string& model) con
 }
 
 void Solver::restore(const std::string& path, const std::string& weights) {
-  if (ends_with(path, ".h5"))
-    throw Error(path, "HDF5 solverstates are not supported (expected a binary .solverstate)");
   LOG_INFO("Restoring previous solver status from {}", path);
   caffe::SolverState state;
-  read_binary_proto(path, state);
+  // Caffe's dispatch: a name ending in .h5 is an HDF5 solverstate (.solverstate.h5).
+  if (ends_with(path, ".h5"))
+    read_solver_state_hdf5(path, &state);
+  else
+    read_binary_proto(path, state);
   auto& history = rule_->history();
   if (state.history_size() != static_cast<int>(history.size()))
     throw Error(path, "has " + std::to_string(state.history_size()) + " history blobs; a " +
