@@ -145,6 +145,20 @@ const std::map<std::string, Factory>& table() {
   return t;
 }
 
+// Caffe's layer types that Cortado does not build, each with what to do instead: a
+// net with one is a valid Caffe net, so "unknown type" would mislead.
+const std::map<std::string, const char*>& unsupported() {
+  static const std::map<std::string, const char*> t = {
+      {"HDF5Data",
+       "only HDF5 weights and solverstates are read; convert the data to an LMDB "
+       "(create_lmdb)"},
+      {"HDF5Output", "only HDF5 weights and solverstates are written"},
+      {"MemoryData", "it is fed through Caffe's C++ or Python API; use an Input layer"},
+      {"WindowData", "R-CNN window files are not read"},
+  };
+  return t;
+}
+
 }  // namespace
 
 std::unique_ptr<Layer> create_layer(const caffe::LayerParameter& param) {
@@ -152,6 +166,9 @@ std::unique_ptr<Layer> create_layer(const caffe::LayerParameter& param) {
   if (type == "Python")
     throw Error("layer '" + param.name() + "'",
                 "type Python is refused: Cortado never runs code named in a model file");
+  if (auto why = unsupported().find(type); why != unsupported().end())
+    throw Error("layer '" + param.name() + "'",
+                "Caffe's layer type " + type + " is not supported: " + why->second);
   auto it = table().find(type);
   if (it == table().end()) {
     std::string known;

@@ -117,7 +117,8 @@ TEST_CASE("a SqueezeNet fire module builds with Caffe's shapes", "[engine][net][
   CHECK(shape_of(*net, "fire2/concat") == Shape{2, 128, 15, 15});
 }
 
-TEST_CASE("a MobileNet depthwise-separable block builds with Caffe's shapes", "[engine][net][zoo]") {
+TEST_CASE("a MobileNet depthwise-separable block builds with Caffe's shapes",
+          "[engine][net][zoo]") {
   auto net = load("mobilenet_dw.prototxt");
   CHECK(shape_of(*net, "conv1") == Shape{2, 32, 32, 32});
   CHECK(shape_of(*net, "conv2_1/dw") == Shape{2, 32, 32, 32});
@@ -153,8 +154,8 @@ TEST_CASE("the LeNet train/test net splits label and ip2 in TEST only", "[engine
   Net test_net(param, caffe::TEST);
   using V = std::vector<std::string>;
   CHECK(test_net.layer_names() == V{"mnist", "label_mnist_1_split", "conv1", "pool1", "conv2",
-                                     "pool2", "ip1", "relu1", "ip2", "ip2_ip2_0_split",
-                                     "accuracy", "loss"});
+                                    "pool2", "ip1", "relu1", "ip2", "ip2_ip2_0_split", "accuracy",
+                                    "loss"});
   // Outputs in name order, the loss weighted 1, accuracy not.
   REQUIRE(test_net.output_blobs().size() == 2u);
   CHECK(test_net.blob_names()[test_net.output_blob_indices()[0]] == "accuracy");
@@ -204,6 +205,13 @@ TEST_CASE("bad net: an unknown layer type lists the known types", "[engine][net]
   const std::string e = build_error("bad/unknown_type.prototxt");
   CHECK_THAT(e, Catch::Contains("layer 'conv1'") && Catch::Contains("'Convolutoin'") &&
                     Catch::Contains("known types:") && Catch::Contains("Convolution"));
+}
+
+TEST_CASE("bad net: a Caffe layer type Cortado lacks is named as unsupported, with what to use",
+          "[engine][net][bad]") {
+  const std::string e = build_error("bad/hdf5_data.prototxt");
+  CHECK_THAT(e, Catch::Contains("layer 'h5'") && Catch::Contains("HDF5Data is not supported") &&
+                    Catch::Contains("create_lmdb") && !Catch::Contains("known types"));
 }
 
 TEST_CASE("bad net: Python layers are refused", "[engine][net][bad]") {
@@ -269,16 +277,18 @@ TEST_CASE("bad net: a layer setup error names the layer", "[engine][net][bad]") 
     layer { name: "data" type: "Input" top: "a" top: "b"
             input_param { shape { dim: 2 dim: 3 } shape { dim: 2 dim: 4 } } }
     layer { name: "sum" type: "Eltwise" bottom: "a" bottom: "b" top: "s" }
-  )", "net", p);
+  )",
+                   "net", p);
   CHECK_THROWS_WITH(Net(p, caffe::TEST), Catch::Contains("layer 'sum'"));
   caffe::NetParameter q;
   parse_text_proto(R"(
     layer { name: "data" type: "Input" top: "a" input_param { shape { dim: 2 dim: 3 } } }
     layer { name: "ip" type: "InnerProduct" bottom: "a" top: "b" param { } param { } param { }
             inner_product_param { num_output: 2 } }
-  )", "net", q);
-  CHECK_THROWS_WITH(Net(q, caffe::TEST), Catch::Contains("layer 'ip'") &&
-                                             Catch::Contains("3 param specs"));
+  )",
+                   "net", q);
+  CHECK_THROWS_WITH(Net(q, caffe::TEST),
+                    Catch::Contains("layer 'ip'") && Catch::Contains("3 param specs"));
   // An Input without a shape: no tool could feed its top (was an internal error).
   caffe::NetParameter r;
   parse_text_proto(R"(layer { name: "data" type: "Input" top: "data" })", "net", r);

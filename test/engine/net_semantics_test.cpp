@@ -1,7 +1,6 @@
 // What a built Net does: shared parameters, lr/decay multipliers, which layers run
 // backward, loss weights, gradients through splits, reshaping, and weights in and out.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "caffe.pb.h"
@@ -99,23 +98,8 @@ TEST_CASE("the net's gradient matches numeric differences through shared params 
   seed_global_rng(7);
   Net net(parse(kTwoIp), caffe::TRAIN);
   fill_input(net, 3);
-  net.clear_param_diffs();
-  net.forward_backward();
   // Shared weights collect the gradient of both layers.
-  for (Blob* p : net.learnable_params()) {
-    std::vector<float> analytic(p->diff(), p->diff() + p->count());
-    for (int i = 0; i < p->count(); ++i) {
-      const float saved = p->data()[i];
-      p->mutable_data()[i] = saved + 1e-2f;
-      const double up = net.forward();
-      p->mutable_data()[i] = saved - 1e-2f;
-      const double down = net.forward();
-      p->mutable_data()[i] = saved;
-      const double numeric = (up - down) / 2e-2;
-      const double scale = std::max({std::fabs(numeric), std::fabs(double(analytic[i])), 1.0});
-      CHECK(std::fabs(numeric - analytic[i]) / scale < 1e-3);
-    }
-  }
+  test::check_net_gradients(net);
 }
 
 TEST_CASE("lr_mult 0 freezes a layer and layers that need no gradient skip backward",
@@ -165,8 +149,8 @@ TEST_CASE("propagate_down false stops the gradient at that bottom", "[engine][ne
   CHECK_FALSE(net.layer_need_backward()[net.layer_index("low")]);
   caffe::NetParameter bad = parse(text);
   bad.mutable_layer(2)->add_propagate_down(true);
-  CHECK_THROWS_WITH(Net(bad, caffe::TRAIN), Catch::Contains("layer 'high'") &&
-                                                Catch::Contains("propagate_down"));
+  CHECK_THROWS_WITH(Net(bad, caffe::TRAIN),
+                    Catch::Contains("layer 'high'") && Catch::Contains("propagate_down"));
 }
 
 TEST_CASE("force_backward makes every layer run backward", "[engine][net][backward]") {
@@ -188,7 +172,8 @@ TEST_CASE("loss_weight on any top adds weight * sum(top) to the loss", "[engine]
     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
     layer { name: "relu" type: "ReLU" bottom: "data" top: "r" loss_weight: 2 }
     layer { name: "other" type: "ReLU" bottom: "r" top: "o" }
-  )"), caffe::TEST);
+  )"),
+          caffe::TEST);
   float* d = net.blob_by_name("data")->mutable_data();
   for (int i = 0; i < 6; ++i) d[i] = i - 2.f;  // -2 -1 0 1 2 3 -> relu sum 6
   CHECK(net.forward() == Approx(12.f));
@@ -246,9 +231,9 @@ TEST_CASE("copying weights skips layers the net lacks and checks blob counts",
   net.copy_trained_layers_from(w);
   REQUIRE(w.layer(2).name() == "ip_a");
   w.mutable_layer(2)->mutable_blobs()->RemoveLast();
-  CHECK_THROWS_WITH(net.copy_trained_layers_from(w),
-                    Catch::Contains("layer 'ip_a'") && Catch::Contains("1 blob(s)") &&
-                        Catch::Contains("has 2"));
+  CHECK_THROWS_WITH(net.copy_trained_layers_from(w), Catch::Contains("layer 'ip_a'") &&
+                                                         Catch::Contains("1 blob(s)") &&
+                                                         Catch::Contains("has 2"));
 }
 
 TEST_CASE("a test net shares the train net's weights", "[engine][net][weights]") {
@@ -261,7 +246,8 @@ TEST_CASE("a test net shares the train net's weights", "[engine][net][weights]")
   CHECK(test_net.params()[1]->data()[0] == 42.f);
 }
 
-TEST_CASE("the golden LeNet caffemodel loads and classifies test200 sanely", "[engine][net][lenet]") {
+TEST_CASE("the golden LeNet caffemodel loads and classifies test200 sanely",
+          "[engine][net][lenet]") {
   caffe::NetParameter param;
   read_text_proto(test::testdata("nets/lenet_train_test.prototxt"), param);
   for (auto& l : *param.mutable_layer())
@@ -310,8 +296,7 @@ TEST_CASE("a TRAIN net's caffemodel has every layer, the Data layer with no blob
   CHECK(saved.layer(0).type() == "Data");
 }
 
-TEST_CASE("debug_info runs forward, backward and update with its extra logging",
-          "[engine][net]") {
+TEST_CASE("debug_info runs forward, backward and update with its extra logging", "[engine][net]") {
   seed_global_rng(15);
   auto p = parse(kTwoIp);
   p.set_debug_info(true);
@@ -324,14 +309,14 @@ TEST_CASE("debug_info runs forward, backward and update with its extra logging",
   CHECK(net.forward() == Approx(loss));
 }
 
-TEST_CASE("a V1 NetParameter handed over in memory is upgraded before building",
-          "[engine][net]") {
+TEST_CASE("a V1 NetParameter handed over in memory is upgraded before building", "[engine][net]") {
   Net net(parse(R"(
     input: "data" input_dim: 2 input_dim: 1 input_dim: 4 input_dim: 4
     layers { name: "conv" type: CONVOLUTION bottom: "data" top: "conv" blobs_lr: 1 blobs_lr: 0
              convolution_param { num_output: 3 kernel_size: 3 } }
     layers { name: "relu" type: RELU bottom: "conv" top: "conv" }
-  )"), caffe::TEST);
+  )"),
+          caffe::TEST);
   CHECK(net.layer_names() == std::vector<std::string>{"input", "conv", "relu"});
   CHECK(net.blob_by_name("conv")->shape() == std::vector<int>{2, 3, 2, 2});
   CHECK(net.params_lr() == std::vector<float>{1.f, 0.f});

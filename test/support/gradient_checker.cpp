@@ -1,10 +1,11 @@
 #include "support/gradient_checker.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
+
+#include "net/net.hpp"
 
 namespace cortado::test {
 
@@ -20,6 +21,27 @@ void fill_uniform(Blob& b, float lo, float hi, unsigned seed) {
   std::uniform_real_distribution<float> dist(lo, hi);
   float* p = b.mutable_data();
   for (int i = 0; i < b.count(); ++i) p[i] = dist(rng);
+}
+
+void check_net_gradients(Net& net) {
+  net.clear_param_diffs();
+  net.forward_backward();
+  for (Blob* p : net.learnable_params()) {
+    const std::vector<float> analytic(p->diff(), p->diff() + p->count());
+    for (int i = 0; i < p->count(); ++i) {
+      const float saved = p->data()[i];
+      p->mutable_data()[i] = saved + 1e-2f;
+      const double up = net.forward();
+      p->mutable_data()[i] = saved - 1e-2f;
+      const double down = net.forward();
+      p->mutable_data()[i] = saved;
+      const double numeric = (up - down) / 2e-2;
+      const double scale = std::max({std::fabs(numeric), std::fabs(double(analytic[i])), 1.0});
+      INFO("learnable value " << i << " of " << p->count() << ": analytic " << analytic[i]
+                              << ", numeric " << numeric);
+      CHECK(std::fabs(numeric - analytic[i]) / scale < 1e-3);
+    }
+  }
 }
 
 namespace {
@@ -70,8 +92,8 @@ void check_blob(Layer& layer, const BlobVec& bottom, const BlobVec& top, Blob& t
     const double a = analytic[i];
     const double scale = std::max({std::fabs(a), std::fabs(numeric), 1.0});
     if (std::fabs(a - numeric) > o.threshold * scale) {
-      INFO(layer.type() << " " << what << " " << index << " element " << i
-                        << ": analytic " << a << " numeric " << numeric);
+      INFO(layer.type() << " " << what << " " << index << " element " << i << ": analytic " << a
+                        << " numeric " << numeric);
       CHECK(std::fabs(a - numeric) <= o.threshold * scale);
     }
     x = target.mutable_data();
@@ -80,8 +102,7 @@ void check_blob(Layer& layer, const BlobVec& bottom, const BlobVec& top, Blob& t
 
 }  // namespace
 
-void check_gradients(Layer& layer, const BlobVec& bottom, const BlobVec& top,
-                     const GradCheck& o) {
+void check_gradients(Layer& layer, const BlobVec& bottom, const BlobVec& top, const GradCheck& o) {
   Objective obj(top, o.seed);
   std::vector<int> which = o.bottoms;
   if (which.empty())
@@ -97,7 +118,8 @@ void check_gradients(Layer& layer, const BlobVec& bottom, const BlobVec& top,
   layer.backward(top, down, bottom);
 
   std::vector<std::vector<float>> bottom_grads, param_grads;
-  for (int i : which) bottom_grads.emplace_back(bottom[i]->diff(), bottom[i]->diff() + bottom[i]->count());
+  for (int i : which)
+    bottom_grads.emplace_back(bottom[i]->diff(), bottom[i]->diff() + bottom[i]->count());
   for (auto& p : layer.blobs()) param_grads.emplace_back(p->diff(), p->diff() + p->count());
 
   for (size_t k = 0; k < which.size(); ++k)
