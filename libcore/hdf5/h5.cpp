@@ -96,6 +96,8 @@ Location Location::group(const std::string& name) const {
 }
 
 Location Location::create_group(const std::string& name) const {
+  // A layer named "a/b" makes the group "a" first; a later layer "a" then reuses it.
+  if (has(name) && is_group(name)) return group(name);
   const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
   H5Pset_create_intermediate_group(lcpl, 1);
   const hid_t g = H5Gcreate2(id_, name.c_str(), lcpl, H5P_DEFAULT, H5P_DEFAULT);

@@ -55,9 +55,14 @@ void Net::copy_trained_layers_from_hdf5(const std::string& path) {
   if (!file.has("data") || !file.is_group("data"))
     throw Error(path, "has no group 'data': not a Caffe HDF5 caffemodel (.caffemodel.h5)");
   const h5::Location data = file.group("data");
+  // A top-level group is also used when it holds the groups of layers named "name/...".
+  auto used = [&](const std::string& name) {
+    return layer_index(name) >= 0 ||
+           std::any_of(layers_.begin(), layers_.end(),
+                       [&](const auto& l) { return l->name().rfind(name + "/", 0) == 0; });
+  };
   for (const auto& name : data.links())
-    if (layer_index(name) < 0 && name.find('/') == std::string::npos)
-      LOG_INFO("Ignoring source layer {}", name);
+    if (!used(name)) LOG_INFO("Ignoring source layer {}", name);
   int copied = 0;
   for (size_t layer_id = 0; layer_id < layers_.size(); ++layer_id) {
     Layer& target = *layers_[layer_id];

@@ -10,6 +10,7 @@ class BatchReindexLayer : public Layer {
  public:
   using Layer::Layer;
   const char* type() const override { return "BatchReindex"; }
+  bool allows_in_place() const override { return false; }
   int exact_num_bottom_blobs() const override { return 2; }
   int exact_num_top_blobs() const override { return 1; }
   bool allow_force_backward(int bottom_index) const override { return bottom_index != 1; }

@@ -11,6 +11,9 @@ void ContrastiveLossLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
   if (bottom[0]->num_axes() == 0 || bottom[0]->shape() != bottom[1]->shape())
     throw Error(where(), "features " + bottom[0]->shape_string() + " and " +
                              bottom[1]->shape_string() + " must have the same shape");
+  if (bottom[0]->count(2) != 1)
+    throw Error(where(), "features " + bottom[0]->shape_string() +
+                             " must be N x C (x 1 x 1), one vector per item, as in Caffe");
   const int num = bottom[0]->shape(0);
   if (bottom[2]->count() != num)
     throw Error(where(), "has " + std::to_string(bottom[2]->count()) + " similarity labels (" +

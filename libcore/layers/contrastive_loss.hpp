@@ -13,6 +13,7 @@ class ContrastiveLossLayer : public Layer {
  public:
   using Layer::Layer;
   const char* type() const override { return "ContrastiveLoss"; }
+  bool allows_in_place() const override { return false; }
   int exact_num_bottom_blobs() const override { return 3; }
   int exact_num_top_blobs() const override { return 1; }
   bool auto_top_blobs() const override { return true; }

@@ -15,6 +15,7 @@ class EmbedLayer : public Layer {
   void layer_setup(const BlobVec& bottom, const BlobVec& top) override;
   void reshape(const BlobVec& bottom, const BlobVec& top) override;
   const char* type() const override { return "Embed"; }
+  bool allows_in_place() const override { return false; }
   int exact_num_bottom_blobs() const override { return 1; }
   int exact_num_top_blobs() const override { return 1; }
   bool allow_force_backward(int /*bottom_index*/) const override { return false; }

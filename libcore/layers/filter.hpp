@@ -13,6 +13,7 @@ class FilterLayer : public Layer {
  public:
   using Layer::Layer;
   const char* type() const override { return "Filter"; }
+  bool allows_in_place() const override { return false; }
   int min_bottom_blobs() const override { return 2; }
   int min_top_blobs() const override { return 1; }
   bool allow_force_backward(int bottom_index) const override { return bottom_index != num_data_; }

@@ -11,6 +11,7 @@ class HingeLossLayer : public Layer {
  public:
   using Layer::Layer;
   const char* type() const override { return "HingeLoss"; }
+  bool allows_in_place() const override { return false; }
   int exact_num_bottom_blobs() const override { return 2; }
   int exact_num_top_blobs() const override { return 1; }
   bool auto_top_blobs() const override { return true; }

@@ -18,7 +18,12 @@ InfogainLossLayer::InfogainLossLayer(const caffe::LayerParameter& param) : Layer
 InfogainLossLayer::~InfogainLossLayer() = default;
 
 void InfogainLossLayer::layer_setup(const BlobVec& bottom, const BlobVec& /*top*/) {
-  // The softmax runs over the infogain axis, whatever softmax_param says (as in Caffe).
+  // The softmax runs over the infogain axis, whatever softmax_param says (as in Caffe);
+  // checked here so that a bad one is reported as this layer's.
+  const int axis = param_.infogain_loss_param().axis(), axes = bottom[0]->num_axes();
+  if (axis < -axes || axis >= axes)
+    throw Error(where(), "infogain_loss_param axis " + std::to_string(axis) +
+                             " is out of range for scores " + bottom[0]->shape_string());
   caffe::LayerParameter softmax_param(param_);
   softmax_param.set_type("Softmax");
   softmax_param.clear_loss_weight();
@@ -28,6 +33,10 @@ void InfogainLossLayer::layer_setup(const BlobVec& bottom, const BlobVec& /*top*
   const caffe::LossParameter& lp = param_.loss_param();
   has_ignore_label_ = lp.has_ignore_label();
   ignore_label_ = lp.ignore_label();
+  // Caffe's InfogainLoss refuses the legacy bool, unlike SoftmaxWithLoss.
+  if (lp.has_normalize())
+    throw Error(where(),
+                "loss_param.normalize is not accepted here (as in Caffe); use normalization");
   normalization_ = resolve_normalization(lp, caffe::LossParameter::VALID);
   if (bottom.size() >= 3) return;
   const caffe::InfogainLossParameter& ip = param_.infogain_loss_param();

@@ -20,6 +20,7 @@ class InfogainLossLayer : public Layer {
   explicit InfogainLossLayer(const caffe::LayerParameter& param);
   ~InfogainLossLayer() override;
   const char* type() const override { return "InfogainLoss"; }
+  bool allows_in_place() const override { return false; }
   int min_bottom_blobs() const override { return 2; }
   int max_bottom_blobs() const override { return 3; }
   int min_top_blobs() const override { return 1; }

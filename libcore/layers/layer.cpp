@@ -1,5 +1,7 @@
 #include "layers/layer.hpp"
 
+#include <algorithm>
+
 #include "layers/graph_slots.hpp"
 #include "util/error.hpp"
 
@@ -15,6 +17,10 @@ std::string Layer::where() const { return "layer '" + param_.name() + "' (" + pa
 
 void Layer::setup(const BlobVec& bottom, const BlobVec& top) {
   check_blob_counts(bottom, top);
+  if (!allows_in_place())
+    for (const Blob* t : top)
+      if (std::find(bottom.begin(), bottom.end(), t) != bottom.end())
+        throw Error(where(), "cannot run in place: give its top a name of its own");
   if (is_loss() && param_.loss_weight_size() == 0) param_.add_loss_weight(1.f);
   layer_setup(bottom, top);
   reshape(bottom, top);

@@ -74,6 +74,9 @@ class Layer {
   virtual bool auto_top_blobs() const { return false; }
   // Whether a bottom may be forced to receive a gradient (false for labels).
   virtual bool allow_force_backward(int /*bottom_index*/) const { return true; }
+  // False for layers whose top may not also be a bottom (setup refuses it): those that
+  // reshape or overwrite their top while still reading the bottom.
+  virtual bool allows_in_place() const { return true; }
 
   float loss(int top_index) const;
   void set_loss(int top_index, float weight);

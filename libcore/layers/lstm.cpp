@@ -62,13 +62,9 @@ void LSTMLayer::backward_cpu(const BlobVec& top, const std::vector<bool>& propag
   const float* dtop = top[0]->diff();
   const float* w_hc = blobs_[after_static(2)]->data();
   std::vector<float> dgates(gstep * T_);
-  // Gradients reaching h_t and c_t from later steps (and, at the last step, from the
-  // exposed final state).
+  // Gradients reaching h_t and c_t from later steps; none from the exposed final state
+  // (recurrent.hpp).
   std::vector<float> dh(step, 0.f), dc(step, 0.f), dc_prev(step), dhc(step);
-  if (expose_hidden_) {
-    std::copy(top[1]->diff(), top[1]->diff() + step, dh.begin());
-    std::copy(top[2]->diff(), top[2]->diff() + step, dc.begin());
-  }
   for (int t = T_ - 1; t >= 0; --t) {
     for (size_t k = 0; k < step; ++k) dh[k] += dtop[t * step + k];
     const float* c_prev = t == 0 ? init_[1].data() : cells_.data() + (t - 1) * step;
@@ -81,11 +77,7 @@ void LSTMLayer::backward_cpu(const BlobVec& top, const std::vector<bool>& propag
       for (int d = 0; d < H_; ++d) dh[n * H_ + d] = cont_t[n] * dhc[n * H_ + d];
     dc.swap(dc_prev);
   }
-  if (expose_hidden_) {
-    const int b = state_bottom();
-    if (propagate_down[b]) std::copy(dh.begin(), dh.end(), bottom[b]->mutable_diff());
-    if (propagate_down[b + 1]) std::copy(dc.begin(), dc.end(), bottom[b + 1]->mutable_diff());
-  }
+  zero_state_diffs(propagate_down, bottom);
   const int TN = T_ * N_;
   if (param_propagate_down(0))
     gemm(Trans::yes, Trans::no, G, input_dim_, TN, 1.f, dgates.data(), bottom[0]->data(), 1.f,

@@ -50,6 +50,8 @@ void lstm_unit_backward(int num, int hidden, const float* c_prev, const float* x
       if (dc_prev) dc_prev[k] = dcell * keep * f;
       if (dxn) {
         dxn[d] = dcell * g * i * (1.f - i);
+        // keep is cont: for Caffe's 0 and 1 this is Caffe's gradient, and the exact one
+        // for any other value.
         dxn[hidden + d] = keep == 0.f ? 0.f : dcell * keep * c_prev[k] * f * (1.f - f);
         dxn[2 * hidden + d] = dh[k] * tc * o * (1.f - o);
         dxn[3 * hidden + d] = dcell * i * (1.f - g * g);

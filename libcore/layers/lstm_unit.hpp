@@ -27,6 +27,7 @@ class LSTMUnitLayer : public Layer {
  public:
   using Layer::Layer;
   const char* type() const override { return "LSTMUnit"; }
+  bool allows_in_place() const override { return false; }
   int exact_num_bottom_blobs() const override { return 3; }
   int exact_num_top_blobs() const override { return 2; }
   bool allow_force_backward(int bottom_index) const override { return bottom_index != 2; }

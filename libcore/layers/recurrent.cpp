@@ -96,6 +96,12 @@ void RecurrentLayer::store_final_state(int k, const float* state, const BlobVec&
     std::copy(state, state + n, carry_[k].begin());
 }
 
+void RecurrentLayer::zero_state_diffs(const std::vector<bool>& propagate_down,
+                                      const BlobVec& bottom) const {
+  for (int k = 0; k < exposed_count(); ++k)
+    if (propagate_down[state_bottom() + k]) bottom[state_bottom() + k]->set_diff(0.f);
+}
+
 void RecurrentLayer::check_cont_backward(const std::vector<bool>& propagate_down) const {
   if (propagate_down.size() > 1 && propagate_down[1])
     throw Error(where(), "cannot backpropagate to the sequence indicators (cont, bottom 1)");

@@ -9,6 +9,10 @@
 // pass (zero before the first one, and again whenever N changes), as in Caffe: a batch
 // whose first cont is 1 continues the sequences of the batch before it. No gradient
 // crosses from one batch to the next, and none reaches cont (asking is an Error).
+// As in Caffe, no gradient crosses the exposed state either: the final-state tops'
+// diffs are ignored and the initial-state bottoms get zeros (Caffe leaves them as
+// they were), so a net chaining one layer's final state into another's initial state
+// trains as it does in Caffe.
 // The math runs directly as loops over time with GEMMs rather than through an unrolled
 // net; the learnable blobs have the shapes and the order of Caffe's unrolled net, so
 // Caffe's caffemodels load unchanged.
@@ -20,6 +24,7 @@ namespace cortado {
 
 class RecurrentLayer : public Layer {
  public:
+  bool allows_in_place() const override { return false; }
   using Layer::Layer;
   void layer_setup(const BlobVec& bottom, const BlobVec& top) override;
   void reshape(const BlobVec& bottom, const BlobVec& top) override;
@@ -48,6 +53,8 @@ class RecurrentLayer : public Layer {
   void store_final_state(int k, const float* state, const BlobVec& top);
   // Error for a gradient asked for cont; true if bottom `i` gets a gradient.
   void check_cont_backward(const std::vector<bool>& propagate_down) const;
+  // Zeros the diffs of the exposed initial-state bottoms that propagate down.
+  void zero_state_diffs(const std::vector<bool>& propagate_down, const BlobVec& bottom) const;
   // Index of the learnable blob after the static weight (shifts when there is none).
   int after_static(int i) const { return static_input_ ? i + 1 : i; }
 

@@ -16,7 +16,6 @@ void ReductionLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
                              x.shape_string());
   const int axis = x.num_axes() == 0 ? 0 : x.canonical_axis(raw);
   const std::vector<int> kept(x.shape().begin(), x.shape().begin() + axis);
-  if (top[0] == bottom[0]) throw Error(where(), "cannot run in place");
   top[0]->reshape(kept);
   rows_ = x.count(0, axis);
   dim_ = x.count(axis);

@@ -10,6 +10,7 @@ class ReductionLayer : public Layer {
  public:
   using Layer::Layer;
   const char* type() const override { return "Reduction"; }
+  bool allows_in_place() const override { return false; }
   int exact_num_bottom_blobs() const override { return 1; }
   int exact_num_top_blobs() const override { return 1; }
   void reshape(const BlobVec& bottom, const BlobVec& top) override;

@@ -88,7 +88,6 @@ void RNNLayer::backward_cpu(const BlobVec& top, const std::vector<bool>& propaga
   // Through time: dh_t collects its output's gradient and the next step's.
   const float* w_hh = blobs_[hh]->data();
   std::vector<float> dh(step, 0.f), dhc(step);
-  if (expose_hidden_) std::copy(top[1]->diff(), top[1]->diff() + step, dh.begin());
   for (int t = T_ - 1; t >= 0; --t) {
     const float* h = hidden_.data() + t * step;
     float* dp = dpre.data() + t * step;
@@ -101,8 +100,7 @@ void RNNLayer::backward_cpu(const BlobVec& top, const std::vector<bool>& propaga
     for (int n = 0; n < N_; ++n)
       for (int d = 0; d < H_; ++d) dh[n * H_ + d] = cont_t[n] * dhc[n * H_ + d];
   }
-  if (expose_hidden_ && propagate_down[state_bottom()])
-    std::copy(dh.begin(), dh.end(), bottom[state_bottom()]->mutable_diff());
+  zero_state_diffs(propagate_down, bottom);
 
   if (param_propagate_down(0))
     gemm(Trans::yes, Trans::no, H_, input_dim_, TN, 1.f, dpre.data(), bottom[0]->data(), 1.f,

@@ -18,6 +18,7 @@ class SPPLayer : public Layer {
   void layer_setup(const BlobVec& bottom, const BlobVec& top) override;
   void reshape(const BlobVec& bottom, const BlobVec& top) override;
   const char* type() const override { return "SPP"; }
+  bool allows_in_place() const override { return false; }
   int exact_num_bottom_blobs() const override { return 1; }
   int exact_num_top_blobs() const override { return 1; }
 

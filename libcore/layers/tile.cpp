@@ -19,7 +19,6 @@ void TileLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
   if (raw < -x.num_axes() || raw >= x.num_axes())
     throw Error(where(), "tile_param axis " + std::to_string(raw) + " is out of range for " +
                              x.shape_string());
-  if (top[0] == bottom[0]) throw Error(where(), "cannot run in place");
   const int axis = x.canonical_axis(raw);
   std::vector<int> shape = x.shape();
   shape[axis] *= tiles_;

@@ -10,6 +10,7 @@ class TileLayer : public Layer {
  public:
   using Layer::Layer;
   const char* type() const override { return "Tile"; }
+  bool allows_in_place() const override { return false; }
   int exact_num_bottom_blobs() const override { return 1; }
   int exact_num_top_blobs() const override { return 1; }
   void layer_setup(const BlobVec& bottom, const BlobVec& top) override;

@@ -175,6 +175,30 @@ TEST_CASE("HDF5 weights written and read back give a second net identical output
   H5Fclose(f);
 }
 
+TEST_CASE("HDF5 weights of layers named with slashes, a/b before a, round-trip",
+          "[engine][net][hdf5]") {
+  // GoogLeNet's and DenseNet's names: "blk/x1" makes the group "blk" before layer "blk".
+  const char* text = R"(
+    layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
+    layer { name: "blk/x1" type: "InnerProduct" bottom: "data" top: "h"
+            inner_product_param { num_output: 4 weight_filler { type: "gaussian" std: 0.5 } } }
+    layer { name: "blk" type: "InnerProduct" bottom: "h" top: "y"
+            inner_product_param { num_output: 2 weight_filler { type: "gaussian" std: 0.5 } } })";
+  const std::string path = test::temp_dir("hdf5_slashes") + "/blk.caffemodel.h5";
+  seed_global_rng(3);
+  Net a(parse(text), caffe::TEST);
+  seed_global_rng(4);
+  Net b(parse(text), caffe::TEST);
+  a.save_hdf5(path);
+  b.copy_trained_layers_from(path);
+  test::fill_gaussian(*a.blob_by_name("data"), 0.f, 1.f, 5);
+  test::fill_gaussian(*b.blob_by_name("data"), 0.f, 1.f, 5);
+  a.forward();
+  b.forward();
+  const Blob& ya = *a.blob_by_name("y");
+  CHECK(std::memcmp(ya.data(), b.blob_by_name("y")->data(), ya.count() * sizeof(float)) == 0);
+}
+
 TEST_CASE("a caffemodel.h5 made by the HDF5 C API in Caffe's layout loads", "[engine][net][hdf5]") {
   const std::string path = test::temp_dir("hdf5_c_api") + "/caffe.caffemodel.h5";
   {

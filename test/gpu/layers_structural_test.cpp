@@ -221,6 +221,8 @@ TEST_CASE("GPU MVN matches the CPU layer: per channel, across channels, centring
        {"", "mvn_param { across_channels: true }", "mvn_param { normalize_variance: false }",
         "mvn_param { across_channels: true normalize_variance: false }"})
     check_layer_parity(make_case(std::string("type: 'MVN' ") + param, {{2, 3, 4, 5}}));
+  // In place: backward reads only y and the row statistics, which forward kept.
+  check_layer_parity(make_case("type: 'MVN' bottom: 'x' top: 'x'", {{2, 3, 4, 5}}));
 }
 
 TEST_CASE("GPU Reduction matches the CPU layer: each operation, axis and coeff",

@@ -264,7 +264,9 @@ TEST_CASE("InfogainLoss ignore_label and each normalization", "[layers][infogain
   CHECK(infogain_loss(ig + "normalization: BATCH_SIZE }") == Approx(kInfo0 / 2));
   CHECK(infogain_loss(ig + "normalization: FULL }") == Approx(kInfo0 / 2));
   CHECK(infogain_loss(ig + "normalization: NONE }") == Approx(kInfo0));
-  CHECK(infogain_loss(ig + "normalize: false }") == Approx(kInfo0 / 2));
+  // The legacy bool is refused, as Caffe's InfogainLoss does.
+  CHECK_THROWS_WITH(infogain_loss(ig + "normalize: false }"),
+                    Catch::Contains("InfogainLoss") && Catch::Contains("normalization"));
   // The ignored row gets no gradient; the other one is scaled by 1 / VALID = 1.
   Blob grad;
   infogain_loss(ig + "}", &grad);
@@ -512,6 +514,8 @@ TEST_CASE("ContrastiveLoss rejects mismatched shapes", "[layers][contrastive]") 
   CHECK_THROWS_WITH(layer->setup({&a, &b, &y}, {&loss}), named && Catch::Contains("2 4 (8)"));
   CHECK_THROWS_WITH(layer->setup({&a, &b3, &y}, {&loss}), named);
   CHECK_THROWS_WITH(layer->setup({&a, &a, &y3}, {&loss}), named && Catch::Contains("3 (3)"));
+  Blob wide({2, 3, 2, 1});  // Caffe's features are N x C x 1 x 1
+  CHECK_THROWS_WITH(layer->setup({&wide, &wide, &y}, {&loss}), named && Catch::Contains("2 3 2 1"));
   CHECK_FALSE(layer->allow_force_backward(2));
   CHECK(layer->allow_force_backward(1));
 }

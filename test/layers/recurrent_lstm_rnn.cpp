@@ -332,7 +332,23 @@ TEST_CASE("LSTM gradient matches numeric differences for x, x_static and every b
   check_gradients(*layer, {&x, &cont, &xs}, {&y}, opts);
 }
 
-TEST_CASE("LSTM gradient matches numeric differences for exposed h_0 and c_0", "[layers][lstm]") {
+// Backward with the given diffs on the final-state tops; returns x's diff.
+static std::vector<float> x_diff_with_state_diffs(Layer& layer, const BlobVec& bottom,
+                                                  const BlobVec& top, float state_diff) {
+  layer.forward(bottom, top);
+  for (Blob* b : bottom) b->set_diff(42.f);  // overwritten where it propagates
+  for (auto& p : layer.blobs()) p->set_diff(0.f);
+  std::vector<float> dy(top[0]->count(), 0.f);
+  for (size_t i = 0; i < dy.size(); ++i) dy[i] = 0.1f * static_cast<float>(i % 7) - 0.3f;
+  std::copy(dy.begin(), dy.end(), top[0]->mutable_diff());
+  for (size_t k = 1; k < top.size(); ++k) top[k]->set_diff(state_diff);
+  std::vector<bool> down(bottom.size(), true);
+  down[1] = false;  // cont
+  layer.backward(top, down, bottom);
+  return diffs(*bottom[0]);
+}
+
+TEST_CASE("LSTM with exposed state sends no gradient across it, as Caffe", "[layers][lstm]") {
   seed_global_rng(60);
   Blob x({3, 2, 3}), cont({3, 2}), xs({2, 2}), h0({1, 2, 2}), c0({1, 2, 2}), y, hT, cT;
   fill_gaussian(x, 0.f, 1.f, 61);
@@ -345,11 +361,13 @@ TEST_CASE("LSTM gradient matches numeric differences for exposed h_0 and c_0", "
       bias_filler { type: "uniform" min: -0.5 max: 0.5 } })");
   const BlobVec bottom{&x, &cont, &xs, &h0, &c0}, top{&y, &hT, &cT};
   layer->setup(bottom, top);
-  GradCheck opts;
-  opts.bottoms = {0, 2, 3, 4};
-  check_gradients(*layer, bottom, top, opts);
-  REQUIRE(h0.asum_diff() > 0.f);  // not vacuous: the state reaches the outputs
-  REQUIRE(c0.asum_diff() > 0.f);
+  // The final state's diffs change nothing; the initial state gets zeros.
+  const auto with_zero = x_diff_with_state_diffs(*layer, bottom, top, 0.f);
+  const auto with_ones = x_diff_with_state_diffs(*layer, bottom, top, 1.f);
+  require_near(with_ones, with_zero, 0.f);
+  REQUIRE(x.asum_diff() > 0.f);
+  REQUIRE(h0.asum_diff() == 0.f);
+  REQUIRE(c0.asum_diff() == 0.f);
 }
 
 TEST_CASE("LSTM accumulates parameter gradients and refuses a gradient for cont",
@@ -482,7 +500,7 @@ TEST_CASE("RNN gradient matches numeric differences for x, x_static and every bl
   check_gradients(*layer, {&x, &cont, &xs}, {&y}, opts);
 }
 
-TEST_CASE("RNN gradient matches numeric differences for exposed h_0", "[layers][rnn]") {
+TEST_CASE("RNN with exposed state sends no gradient across it, as Caffe", "[layers][rnn]") {
   seed_global_rng(110);
   Blob x({3, 2, 3}), cont({3, 2}), h0({1, 2, 2}), y, hT;
   fill_gaussian(x, 0.f, 1.f, 111);
@@ -491,11 +509,13 @@ TEST_CASE("RNN gradient matches numeric differences for exposed h_0", "[layers][
   auto layer = make_layer(R"(type: "RNN" recurrent_param { num_output: 2 expose_hidden: true
       weight_filler { type: "uniform" min: -0.5 max: 0.5 }
       bias_filler { type: "uniform" min: -0.5 max: 0.5 } })");
-  layer->setup({&x, &cont, &h0}, {&y, &hT});
-  GradCheck opts;
-  opts.bottoms = {0, 2};
-  check_gradients(*layer, {&x, &cont, &h0}, {&y, &hT}, opts);
-  REQUIRE(h0.asum_diff() > 0.f);
+  const BlobVec bottom{&x, &cont, &h0}, top{&y, &hT};
+  layer->setup(bottom, top);
+  const auto with_zero = x_diff_with_state_diffs(*layer, bottom, top, 0.f);
+  const auto with_ones = x_diff_with_state_diffs(*layer, bottom, top, 1.f);
+  require_near(with_ones, with_zero, 0.f);
+  REQUIRE(x.asum_diff() > 0.f);
+  REQUIRE(h0.asum_diff() == 0.f);
 }
 
 // --- both ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // MVN, Reduction and Tile: hand-worked forward values and shapes, numeric gradient
 // checks of every mode, in place where allowed, bad parameters.
 #include <cmath>
+#include <memory>
 
 #include "neuron_structural_util.hpp"
 
@@ -163,6 +164,49 @@ TEST_CASE("Tile without tiles, or with an axis out of range, names the layer", "
     auto layer = make_layer(text);
     REQUIRE_THROWS_WITH(layer->setup({&x}, {&y}), Catch::Contains("layer 't' (Tile)"));
   }
+}
+
+}  // namespace cortado::test
+
+namespace cortado::test {
+
+TEST_CASE("layers that reshape or overwrite their top while reading the bottom refuse in place",
+          "[layers][in_place]") {
+  struct Case {
+    const char* text;
+    int bottoms;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"type: 'Reduction'", 1},
+           {"type: 'Tile' tile_param { tiles: 2 }", 1},
+           {"type: 'BatchReindex'", 2},
+           {"type: 'Filter'", 2},
+           {"type: 'Embed' embed_param { num_output: 2 input_dim: 3 }", 1},
+           {"type: 'Im2col' convolution_param { kernel_size: 1 }", 1},
+           {"type: 'SPP' spp_param { pyramid_height: 1 }", 1},
+           {"type: 'LSTMUnit'", 3},
+           {"type: 'LSTM' recurrent_param { num_output: 2 }", 2},
+           {"type: 'RNN' recurrent_param { num_output: 2 }", 2},
+           {"type: 'HingeLoss'", 2},
+           {"type: 'MultinomialLogisticLoss'", 2},
+           {"type: 'InfogainLoss'", 3},
+           {"type: 'ContrastiveLoss'", 3},
+       }) {
+    INFO(c.text);
+    std::vector<std::unique_ptr<Blob>> blobs;
+    BlobVec bottom;
+    for (int i = 0; i < c.bottoms; ++i) {
+      blobs.push_back(std::make_unique<Blob>(std::vector<int>{2, 3, 1, 1}));
+      bottom.push_back(blobs.back().get());
+    }
+    const int tops = std::string(c.text).find("LSTMUnit") != std::string::npos ? 2 : 1;
+    const BlobVec top(bottom.begin(), bottom.begin() + tops);
+    auto layer = make_layer(std::string("name: 'l' ") + c.text);
+    REQUIRE_THROWS_WITH(layer->setup(bottom, top),
+                        Catch::Contains("layer 'l'") && Catch::Contains("cannot run in place"));
+  }
+  // Neuron-like layers still may.
+  check_in_place(R"(type: "MVN")", {2, 3, 2, 2});
 }
 
 }  // namespace cortado::test
