@@ -1,10 +1,11 @@
 #pragma once
 // Caffe's HDF5 files, as far as they are not Net members: the solverstate
-// (.solverstate.h5). Built from hdf5_*.cpp when CMake finds HDF5 (CORTADO_WITH_HDF5),
+// (.solverstate.h5) and the arrays of the HDF5Data and HDF5Output layers. Built from hdf5_*.cpp when CMake finds HDF5 (CORTADO_WITH_HDF5),
 // else from hdf5_none.cpp, whose functions throw an Error saying this build has no
 // HDF5 support. Net::save_hdf5 and Net::copy_trained_layers_from_hdf5 (net.hpp) are
 // selected the same way.
 #include <string>
+#include <vector>
 
 namespace caffe {
 class SolverState;
@@ -27,5 +28,18 @@ void write_solver_state_hdf5(const std::string& path, const caffe::SolverState& 
 // The inverse: `state` as the binary .solverstate would have given it (history blobs
 // with their shapes); a file written by Caffe gives no exact-resume fields.
 void read_solver_state_hdf5(const std::string& path, caffe::SolverState* state);
+
+// A float N-d dataset at the root of a file (HDF5Data reads them, HDF5Output writes them).
+struct HDF5Array {
+  std::string name;
+  std::vector<int> shape;
+  std::vector<float> values;  // row-major, the product of shape
+};
+// Reads the datasets `names` (float or integer, read as floats) of the file `path`; a
+// missing file or dataset is an Error naming the file and the dataset.
+std::vector<HDF5Array> read_hdf5_arrays(const std::string& path,
+                                        const std::vector<std::string>& names);
+// Writes `arrays` as the datasets of a new file `path` (replacing it), atomically.
+void write_hdf5_arrays(const std::string& path, const std::vector<HDF5Array>& arrays);
 
 }  // namespace cortado

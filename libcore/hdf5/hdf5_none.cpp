@@ -20,6 +20,16 @@ void write_solver_state_hdf5(const std::string& path, const caffe::SolverState&)
 
 void read_solver_state_hdf5(const std::string& path, caffe::SolverState*) { require_hdf5(path); }
 
+std::vector<HDF5Array> read_hdf5_arrays(const std::string& path,
+                                        const std::vector<std::string>&) {
+  require_hdf5(path);
+  return {};
+}
+
+void write_hdf5_arrays(const std::string& path, const std::vector<HDF5Array>&) {
+  require_hdf5(path);
+}
+
 void Net::save_hdf5(const std::string& path, bool) const { require_hdf5(path); }
 
 void Net::copy_trained_layers_from_hdf5(const std::string& path) { require_hdf5(path); }

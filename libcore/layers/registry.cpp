@@ -61,6 +61,7 @@
 #include "layers/data.hpp"
 #include "layers/dummy_data.hpp"
 #include "layers/euclidean_loss.hpp"
+#include "layers/hdf5_data.hpp"
 #include "layers/hinge_loss.hpp"
 #include "layers/image_data.hpp"
 #include "layers/infogain_loss.hpp"
@@ -133,6 +134,8 @@ const std::map<std::string, Factory>& table() {
       {"Data", make<DataLayer>()},
       {"DummyData", make<DummyDataLayer>()},
       {"EuclideanLoss", make<EuclideanLossLayer>()},
+      {"HDF5Data", make<HDF5DataLayer>()},
+      {"HDF5Output", make<HDF5OutputLayer>()},
       {"HingeLoss", make<HingeLossLayer>()},
       {"ImageData", make<ImageDataLayer>()},
       {"InfogainLoss", make<InfogainLossLayer>()},
@@ -149,10 +152,6 @@ const std::map<std::string, Factory>& table() {
 // net with one is a valid Caffe net, so "unknown type" would mislead.
 const std::map<std::string, const char*>& unsupported() {
   static const std::map<std::string, const char*> t = {
-      {"HDF5Data",
-       "only HDF5 weights and solverstates are read; convert the data to an LMDB "
-       "(create_lmdb)"},
-      {"HDF5Output", "only HDF5 weights and solverstates are written"},
       {"MemoryData", "it is fed through Caffe's C++ or Python API; use an Input layer"},
       {"WindowData", "R-CNN window files are not read"},
   };

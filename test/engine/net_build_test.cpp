@@ -209,9 +209,9 @@ TEST_CASE("bad net: an unknown layer type lists the known types", "[engine][net]
 
 TEST_CASE("bad net: a Caffe layer type Cortado lacks is named as unsupported, with what to use",
           "[engine][net][bad]") {
-  const std::string e = build_error("bad/hdf5_data.prototxt");
-  CHECK_THAT(e, Catch::Contains("layer 'h5'") && Catch::Contains("HDF5Data is not supported") &&
-                    Catch::Contains("create_lmdb") && !Catch::Contains("known types"));
+  const std::string e = build_error("bad/memory_data.prototxt");
+  CHECK_THAT(e, Catch::Contains("layer 'mem'") && Catch::Contains("MemoryData is not supported") &&
+                    Catch::Contains("Input layer") && !Catch::Contains("known types"));
 }
 
 TEST_CASE("bad net: Python layers are refused", "[engine][net][bad]") {
