@@ -30,6 +30,7 @@ void ReductionLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   const Op::ReductionOp op = param_.reduction_param().operation();
   const float* x = bottom[0]->data();
   float* y = top[0]->mutable_data();
+  const float s = scale();
   for (int r = 0; r < rows_; ++r) {
     const float* xr = x + static_cast<int64_t>(r) * dim_;
     double acc = 0;
@@ -37,7 +38,7 @@ void ReductionLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
       const double v = xr[i];
       acc += op == Op::ASUM ? std::fabs(v) : op == Op::SUMSQ ? v * v : v;
     }
-    y[r] = static_cast<float>(acc) * scale();
+    y[r] = static_cast<float>(acc) * s;
   }
 }
 
@@ -49,8 +50,9 @@ void ReductionLayer::backward_cpu(const BlobVec& top, const std::vector<bool>& p
   const float* x = bottom[0]->data();
   const float* dy = top[0]->diff();
   float* dx = bottom[0]->mutable_diff();
+  const float s = scale();
   for (int r = 0; r < rows_; ++r) {
-    const float g = dy[r] * scale();
+    const float g = dy[r] * s;
     const int64_t o = static_cast<int64_t>(r) * dim_;
     for (int i = 0; i < dim_; ++i) {
       const float v = x[o + i];
