@@ -25,6 +25,12 @@ class ContrastiveLossLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+  // cuda/layers/contrastive_loss.cu
+  CORTADO_GPU_LAYER
+#ifdef CORTADO_WITH_CUDA
+ private:
+  Blob dist_sq_gpu_;  // dist_sq_ on the device
+#endif
 
  private:
   Blob diff_;                   // a - b, kept for backward

@@ -23,6 +23,15 @@ class HingeLossLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+  // cuda/layers/hinge_loss.cu; in graph mode a bad label goes to the error slot
+  CORTADO_GPU_LAYER
+#ifdef CORTADO_WITH_CUDA
+ public:
+  void raise_graph_error(int code, int value) override;
+
+ private:
+  Blob first_bad_;  // the first out-of-range label's item (an int), read back in eager mode
+#endif
 
  private:
   Blob margins_;  // t above, kept for backward

@@ -35,6 +35,17 @@ class InfogainLossLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+  // cuda/layers/infogain_loss.cu; in graph mode a bad label goes to the error slot
+  CORTADO_GPU_LAYER
+#ifdef CORTADO_WITH_CUDA
+ public:
+  void raise_graph_error(int code, int value) override;
+
+ private:
+  // Written by the forward kernel: the first out-of-range label's position (an int, read
+  // back in eager mode), the normalizer, then the sums of H's rows (for backward).
+  Blob stats_;
+#endif
 
  private:
   // H: the third bottom if there is one, else the matrix read from `source`.

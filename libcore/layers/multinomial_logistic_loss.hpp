@@ -23,6 +23,16 @@ class MultinomialLogisticLossLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+  // cuda/layers/multinomial_logistic_loss.cu; in graph mode a bad label goes to the error slot
+  CORTADO_GPU_LAYER
+#ifdef CORTADO_WITH_CUDA
+ public:
+  void raise_graph_error(int code, int value) override;
+
+ private:
+  Blob first_bad_;   // the first out-of-range label's item (an int), read back in eager mode
+  int classes_ = 0;  // count(1) of the probabilities at the last GPU forward
+#endif
 
  private:
   // The label of item i as a class index; an out-of-range label is an Error.
