@@ -22,4 +22,11 @@ void for_each_index(const char* kernel, int64_t n, F f) {
   launch(kernel, for_each_index_kernel<F>, blocks_for(n), kThreads, Context::get().stream(), n, f);
 }
 
+// y[i] += x[i]: gradients summed into a diff (Split's copies, SPP's levels, Parameter).
+struct Accumulate {
+  const float* x;
+  float* y;
+  __device__ void operator()(int64_t i) const { y[i] += x[i]; }
+};
+
 }  // namespace cortado::gpu

@@ -7,6 +7,7 @@
 #include "cuda/layers/channel_bias.hpp"
 #include "cuda/layers/cudnn_conv.hpp"
 #include "cuda/layers/gemm_conv.hpp"
+#include "cuda/layers/im2col.cuh"
 #include "cuda/math/gemm.hpp"
 #include "cuda/util/chained.cuh"
 #include "cuda/util/context.hpp"
@@ -17,32 +18,6 @@ namespace {
 // Rows of the column matrix (c, ki, kj) and its columns (output positions).
 int64_t col_rows(const ConvShape& s) { return int64_t(s.in_channels) * s.kernel_h * s.kernel_w; }
 int64_t col_cols(const ConvShape& s) { return int64_t(s.out_h) * s.out_w; }
-
-// col[n][(c, ki, kj)][(oh, ow)] = in[n][c][oh * stride - pad + ki * dilation][...], 0
-// outside the image; with k_major the rows go [(c, ki, kj)][n] instead. A block row per
-// (n, c, ki, kj): its threads step along the output positions, so the row's
-// decomposition is done once per thread, not per element.
-__global__ void im2col_kernel(ConvShape s, int images, bool k_major, const float* in,
-                              float* col) {
-  chain_wait();
-  const int k_per_image = s.in_channels * s.kernel_h * s.kernel_w;
-  const int positions = s.out_h * s.out_w;
-  const int64_t rows = int64_t(images) * k_per_image;
-  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
-    const int64_t n = r / k_per_image;
-    const int k = static_cast<int>(r % k_per_image);
-    const int kj = k % s.kernel_w, ki = (k / s.kernel_w) % s.kernel_h;
-    const int c = k / (s.kernel_w * s.kernel_h);
-    const float* plane = in + (n * s.in_channels + c) * int64_t(s.in_h) * s.in_w;
-    float* out = col + (k_major ? k * int64_t(images) + n : r) * positions;
-    const int row0 = ki * s.dilation_h - s.pad_h, col0 = kj * s.dilation_w - s.pad_w;
-    for (int p = threadIdx.x; p < positions; p += blockDim.x) {
-      const int oh = p / s.out_w, ow = p - oh * s.out_w;
-      const int h = row0 + oh * s.stride_h, w = col0 + ow * s.stride_w;
-      out[p] = (h >= 0 && h < s.in_h && w >= 0 && w < s.in_w) ? plane[h * s.in_w + w] : 0.f;
-    }
-  }
-}
 
 // w_grad[i] += the sum over the chunk's images of partial[n][i], in image order.
 __global__ void sum_partials_kernel(int64_t per_image, int images, const float* partial,
@@ -68,11 +43,10 @@ __global__ void channel_major_kernel(int64_t count, int channels, int positions,
   }
 }
 
-void im2col(const ConvShape& s, int images, bool k_major, const float* in, float* col) {
-  const int64_t rows = images * col_rows(s);
-  const int threads = static_cast<int>(std::min<int64_t>(kThreads, (col_cols(s) + 31) / 32 * 32));
-  launch("im2col", im2col_kernel, static_cast<int>(std::min<int64_t>(rows, 1 << 20)), threads,
-         Context::get().stream(), s, images, k_major, in, col);
+// The image im2col unrolls: the convolution's input, its output positions.
+ConvGeometry geometry(const ConvShape& s) {
+  return ConvGeometry{s.in_channels, s.in_h, s.in_w, s.kernel_h, s.kernel_w, s.pad_h, s.pad_w,
+                      s.stride_h, s.stride_w, s.dilation_h, s.dilation_w, s.out_h, s.out_w};
 }
 
 std::atomic<long long> chunks_run{0};
@@ -117,7 +91,7 @@ void gemm_conv_forward(const ConvShape& s, int chunk, const float* in, const flo
   const int64_t in_image = int64_t(s.in_channels) * s.in_h * s.in_w, out_image = int64_t(M) * P;
   for (int n0 = 0; n0 < s.num; n0 += chunk) {
     const int images = std::min(chunk, s.num - n0);
-    im2col(s, images, false, in + n0 * in_image, col);
+    im2col(geometry(s), images, false, in + n0 * in_image, col);
     ++chunks_run;
     // out_n (M x P) = W (M x K) col_n (K x P), W shared by the batch
     gemm_batched(Trans::no, Trans::no, M, P, K, 1.f, w, K, 0, col, P, int64_t(K) * P, 0.f,
@@ -137,7 +111,7 @@ void gemm_conv_backward_filter(const ConvShape& s, GemmConv use, int chunk, cons
   for (int n0 = 0; n0 < s.num; n0 += chunk) {
     const int images = std::min(chunk, s.num - n0);
     const bool one_product = use == GemmConv::filter_one_product;
-    im2col(s, images, one_product, in + n0 * in_image, col);
+    im2col(geometry(s), images, one_product, in + n0 * in_image, col);
     ++chunks_run;
     if (one_product) {
       // w_grad (M x K) += out_grad' (M x images P) col' (K x images P)^T

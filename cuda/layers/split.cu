@@ -4,18 +4,6 @@
 #include "cuda/layers/elementwise.cuh"
 #include "layers/split.hpp"
 
-namespace cortado::gpu {
-namespace {
-
-struct Accumulate {
-  const float* x;
-  float* y;
-  __device__ void operator()(int64_t i) const { y[i] += x[i]; }
-};
-
-}  // namespace
-}  // namespace cortado::gpu
-
 namespace cortado {
 
 void SplitLayer::backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,

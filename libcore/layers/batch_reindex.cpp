@@ -25,6 +25,10 @@ int BatchReindexLayer::item_at(const Blob& permut, int k, int items) const {
   // more likely a bug upstream than a wish for item 1.
   if (v >= 0.f && v < static_cast<float>(items) && static_cast<float>(static_cast<int>(v)) == v)
     return static_cast<int>(v);
+  raise_bad_index(v, k, items);
+}
+
+void BatchReindexLayer::raise_bad_index(float v, int k, int items) const {
   std::ostringstream s;
   s << "index " << v << " at position " << k << " is not an integer in [0, " << items
     << ") (the data's batch size)";

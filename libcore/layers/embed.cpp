@@ -38,6 +38,10 @@ int EmbedLayer::index_at(const Blob& bottom, int i) const {
   if (v >= 0.f && v < static_cast<float>(input_dim_) &&
       static_cast<float>(static_cast<int>(v)) == v)
     return static_cast<int>(v);
+  raise_bad_index(v, i);
+}
+
+void EmbedLayer::raise_bad_index(float v, int i) const {
   std::ostringstream s;
   s << "index " << v << " at position " << i << " is not an integer in [0, " << input_dim_ << ")";
   throw Error(where(), s.str());

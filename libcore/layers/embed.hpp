@@ -24,10 +24,27 @@ class EmbedLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+  // In graph mode a bad index goes to the error slot, raised after the replay.
+  bool graph_safe() const override { return true; }
+  void raise_graph_error(int code, int value) override;
+
+ protected:
+  // cuda/layers/embed.cu
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+
+ private:
+  Blob bad_index_;  // eager mode: the first bad index's position + 1 and value (ints)
+#endif
 
  private:
   // The bottom value at `i` as a row index; anything else is an Error.
   int index_at(const Blob& bottom, int i) const;
+  [[noreturn]] void raise_bad_index(float v, int i) const;
 
   int input_dim_ = 0, num_output_ = 0;
   bool bias_term_ = true;

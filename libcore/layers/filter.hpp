@@ -24,6 +24,21 @@ class FilterLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+#ifdef CORTADO_WITH_CUDA
+ public:
+  bool has_gpu_kernels() const override { return true; }
+  // graph_safe() stays false: the kept count shapes the tops, so every forward reads the
+  // selector on the host (as Caffe's GPU Filter does).
+
+ protected:
+  // cuda/layers/filter.cu
+  void forward_gpu(const BlobVec& bottom, const BlobVec& top) override;
+  void backward_gpu(const BlobVec& top, const std::vector<bool>& propagate_down,
+                    const BlobVec& bottom) override;
+
+ private:
+  Blob rank_;  // per item: its place among the kept items, or -1 (ints in float slots)
+#endif
 
  private:
   void check_shapes(const BlobVec& bottom) const;

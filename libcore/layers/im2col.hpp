@@ -24,6 +24,8 @@ class Im2colLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+  // cuda/layers/im2col.cu
+  CORTADO_GPU_LAYER
 
  private:
   ConvSpatial spatial_;  // read as Convolution reads it

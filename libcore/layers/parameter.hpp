@@ -24,6 +24,8 @@ class ParameterLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+  // cuda/layers/parameter.cu
+  CORTADO_GPU_LAYER
 };
 
 }  // namespace cortado

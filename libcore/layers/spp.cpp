@@ -91,7 +91,12 @@ void SPPLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
   top[0]->reshape({b.shape(0), per_sample});
 }
 
+void SPPLayer::set_level_mode(Mode m) {
+  for (auto& p : pools_) p->set_mode(m);
+}
+
 void SPPLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  set_level_mode(Mode::cpu);
   for (int i = 0; i < levels_; ++i) pools_[i]->forward({level_in(i, bottom)}, {level_out(i, top)});
   if (levels_ == 1) return;
   // Flatten and concatenate: each sample's row holds level 0's values, then level 1's...
@@ -110,6 +115,7 @@ void SPPLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
 void SPPLayer::backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                             const BlobVec& bottom) {
   if (!propagate_down[0]) return;
+  set_level_mode(Mode::cpu);
   if (levels_ == 1) {
     pools_[0]->backward(top, {true}, bottom);
     return;

@@ -26,8 +26,13 @@ class SPPLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+  // cuda/layers/spp.cu: the inner Poolings on the device, the flattening there too.
+  CORTADO_GPU_LAYER
 
  private:
+  // The inner Poolings run in the mode this layer's forward or backward runs in
+  // (Layer::set_mode reaches only this layer).
+  void set_level_mode(Mode m);
   // The Pooling parameters of `level` for an H x W bottom (Caffe's formulas).
   caffe::LayerParameter level_param(int level, int height, int width) const;
   void build_levels(const BlobVec& bottom, const BlobVec& top);

@@ -19,10 +19,17 @@ BlobVec raw(const Blobs& v) {
   return r;
 }
 
+const std::vector<float>* fixed_values(const LayerCase& c, int i) {
+  for (const auto& [index, values] : c.fixed_bottoms)
+    if (index == i) return &values;
+  return nullptr;
+}
+
+// Labels and fixed bottoms: no noise, no gradient.
 bool is_label(const LayerCase& c, int i) {
   for (int l : c.label_bottoms)
     if (l == i) return true;
-  return false;
+  return fixed_values(c, i) != nullptr;
 }
 
 void copy_data(const Blob& from, Blob& to) {
@@ -47,7 +54,10 @@ void check_layer_parity(const LayerCase& c) {
   Blobs cb, ct, gb, gt;
   for (size_t i = 0; i < c.bottoms.size(); ++i) {
     auto b = std::make_unique<Blob>(c.bottoms[i]);
-    if (is_label(c, int(i))) {
+    if (const std::vector<float>* v = fixed_values(c, int(i))) {
+      REQUIRE(int(v->size()) == b->count());
+      std::copy(v->begin(), v->end(), b->mutable_data());
+    } else if (is_label(c, int(i))) {
       fill_uniform(*b, 0.f, float(c.label_classes), 40 + unsigned(i));
       float* d = b->mutable_data();
       for (int k = 0; k < b->count(); ++k) d[k] = float(int(d[k]) % c.label_classes);
@@ -144,9 +154,11 @@ void check_layer_parity(const LayerCase& c) {
   // The numeric check perturbs bottoms that forward overwrites in place.
   if (!c.gradient_check || in_place) return;
   GradCheck opts = c.grad;
-  if (opts.bottoms.empty())
+  if (opts.bottoms.empty()) {
     for (size_t i = 0; i < c.bottoms.size(); ++i)
       if (down[i]) opts.bottoms.push_back(int(i));
+    opts.check_bottoms = !opts.bottoms.empty();  // all labels: the blobs only (Embed)
+  }
   check_gradients(*gpu, raw(gb), gpu_top, opts);
 }
 

@@ -4,6 +4,7 @@
 // inputs), forward and backward compared element by element, then the GPU one
 // gradient-checked numerically. Skips (with a warning) where there is no device.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "caffe.pb.h"
@@ -18,6 +19,9 @@ struct LayerCase {
   // they get no gradient.
   std::vector<int> label_bottoms;
   int label_classes = 10;
+  // Bottoms given these values (by index) instead of noise, e.g. a recurrent layer's
+  // sequence indicators, whose pattern the case chooses; like labels, no gradient.
+  std::vector<std::pair<int, std::vector<float>>> fixed_bottoms;
   // When lo < hi, the other bottoms are uniform in [lo, hi) instead of N(0, 1)
   // (layers defined only on part of the line: Log, Power with a fractional power).
   float uniform_lo = 0.f, uniform_hi = 0.f;

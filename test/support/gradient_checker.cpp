@@ -105,7 +105,7 @@ void check_blob(Layer& layer, const BlobVec& bottom, const BlobVec& top, Blob& t
 void check_gradients(Layer& layer, const BlobVec& bottom, const BlobVec& top, const GradCheck& o) {
   Objective obj(top, o.seed);
   std::vector<int> which = o.bottoms;
-  if (which.empty())
+  if (which.empty() && o.check_bottoms)
     for (size_t i = 0; i < bottom.size(); ++i) which.push_back(static_cast<int>(i));
 
   // Analytic gradients at the unperturbed point.

@@ -23,6 +23,9 @@ struct GradCheck {
   bool check_params = true;
   // Bottoms to check; empty means all (labels should be left out by the caller).
   std::vector<int> bottoms;
+  // False: no bottom at all, only the layer's blobs (a layer whose bottoms are all
+  // indices, such as Embed).
+  bool check_bottoms = true;
 };
 
 // The layer must already be set up with these blobs. Records Catch2 failures.
