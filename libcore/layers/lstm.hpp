@@ -24,11 +24,15 @@ class LSTMLayer : public RecurrentLayer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+  // cuda/layers/lstm.cu
+  CORTADO_GPU_LAYER
 
  private:
-  std::vector<float> gates_;   // T x N x 4H gate inputs (before the nonlinearities)
-  std::vector<float> cells_;   // T x N x H cell states c_t
-  std::vector<float> conted_;  // T x N x H: cont_t * h_{t-1}, the input of W_hc
+  // What forward leaves for backward. On the GPU backward keeps its gradients in their
+  // diffs: the gates', c_t's, and that of cont_t * h_{t-1}.
+  Blob gates_;   // T x N x 4H gate inputs (before the nonlinearities)
+  Blob cells_;   // T x N x H cell states c_t
+  Blob conted_;  // T x N x H: cont_t * h_{t-1}, the input of W_hc
 };
 
 }  // namespace cortado

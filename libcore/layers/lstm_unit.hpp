@@ -23,6 +23,24 @@ void lstm_unit_backward(int num, int hidden, const float* c_prev, const float* x
                         const float* c, const float* dc, const float* dh, float* dc_prev,
                         float* dx);
 
+#ifdef CORTADO_WITH_CUDA
+namespace gpu {
+// The same arithmetic on the device (cuda/layers/lstm_unit.cu), one kernel each way,
+// shared by LSTMUnit and LSTMLayer's steps; device pointers, the context's stream.
+// For the LSTM's loop each also does the elementwise work between two steps, so that
+// a step is this kernel and one GEMM: forward also writes the next step's recurrent
+// input, h_next_in = cont_next * h (unless null); backward takes h's gradient as
+// dh + cont_next * dh_next_in (dh_next_in: the gradient of the next step's h_next_in;
+// null adds nothing), and a null dc as zeros.
+void lstm_unit_forward(int num, int hidden, const float* c_prev, const float* x, const float* cont,
+                       float* c, float* h, const float* cont_next = nullptr,
+                       float* h_next_in = nullptr);
+void lstm_unit_backward(int num, int hidden, const float* c_prev, const float* x, const float* cont,
+                        const float* c, const float* dc, const float* dh, const float* cont_next,
+                        const float* dh_next_in, float* dc_prev, float* dx);
+}  // namespace gpu
+#endif
+
 class LSTMUnitLayer : public Layer {
  public:
   using Layer::Layer;
@@ -37,6 +55,8 @@ class LSTMUnitLayer : public Layer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+  // cuda/layers/lstm_unit.cu
+  CORTADO_GPU_LAYER
 
  private:
   int hidden_ = 0;

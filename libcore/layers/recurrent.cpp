@@ -35,8 +35,8 @@ void RecurrentLayer::layer_setup(const BlobVec& bottom, const BlobVec& /*top*/) 
         {bias ? "bias" : "weight", shape, bias ? &p.bias_filler() : &p.weight_filler()});
   }
   make_or_check_blobs(blobs_, specs, where());
-  carry_.assign(num_state_blobs(), {});
-  init_.assign(num_state_blobs(), {});
+  carry_ = std::vector<Blob>(num_state_blobs());
+  init_ = std::vector<Blob>(num_state_blobs());
 }
 
 void RecurrentLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
@@ -72,11 +72,11 @@ void RecurrentLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
                                  ") must be " + shape_string(state_shape) + ", got " +
                                  b.shape_string());
     }
-  // A changed number of streams starts every stream afresh.
-  const size_t state_count = static_cast<size_t>(N_) * H_;
+  // A changed number of streams starts every stream afresh: a new Blob reads as
+  // zeros on the host and on the device alike.
   for (auto& c : carry_)
-    if (N_ != old_n || c.size() != state_count) c.assign(state_count, 0.f);
-  for (auto& s : init_) s.resize(state_count);
+    if (N_ != old_n || c.shape() != state_shape) c = Blob(state_shape);
+  for (auto& s : init_) s.reshape(state_shape);
   top[0]->reshape({T_, N_, H_});
   for (int k = 0; k < exposed_count(); ++k) top[1 + k]->reshape(state_shape);
 }
@@ -84,16 +84,14 @@ void RecurrentLayer::reshape(const BlobVec& bottom, const BlobVec& top) {
 void RecurrentLayer::load_initial_state(const BlobVec& bottom) {
   for (int k = 0; k < num_state_blobs(); ++k) {
     const float* from = expose_hidden_ ? bottom[state_bottom() + k]->data() : carry_[k].data();
-    std::copy(from, from + init_[k].size(), init_[k].begin());
+    std::copy(from, from + init_[k].count(), init_[k].mutable_data());
   }
 }
 
 void RecurrentLayer::store_final_state(int k, const float* state, const BlobVec& top) {
   const size_t n = static_cast<size_t>(N_) * H_;
-  if (expose_hidden_)
-    std::copy(state, state + n, top[1 + k]->mutable_data());
-  else
-    std::copy(state, state + n, carry_[k].begin());
+  std::copy(state, state + n,
+            expose_hidden_ ? top[1 + k]->mutable_data() : carry_[k].mutable_data());
 }
 
 void RecurrentLayer::zero_state_diffs(const std::vector<bool>& propagate_down,

@@ -16,6 +16,10 @@
 // The math runs directly as loops over time with GEMMs rather than through an unrolled
 // net; the learnable blobs have the shapes and the order of Caffe's unrolled net, so
 // Caffe's caffemodels load unchanged.
+// On the GPU (cuda/layers/recurrent.cu, lstm.cu, rnn.cu) the same loops run as device
+// work only: the carried state and the forward's intermediates are Blobs, which stay
+// where the last pass wrote them (the host in CPU mode, the device in GPU mode, so a
+// CUDA graph replay reads and writes them there) and follow a change of mode.
 #include <vector>
 
 #include "layers/layer.hpp"
@@ -57,14 +61,34 @@ class RecurrentLayer : public Layer {
   void zero_state_diffs(const std::vector<bool>& propagate_down, const BlobVec& bottom) const;
   // Index of the learnable blob after the static weight (shifts when there is none).
   int after_static(int i) const { return static_input_ ? i + 1 : i; }
+#ifdef CORTADO_WITH_CUDA
+  // cuda/layers/recurrent.cu: device pointers, work queued on the context's stream.
+  // Starts a forward pass: conted0 (N x H) = cont_0 * h_0, the recurrent term's input at
+  // step 0, and the other initial states (LSTM's c) copied into init_, where backward
+  // reads them (the carried state is overwritten by then). h_0 itself is not kept.
+  void load_initial_state_gpu(const BlobVec& bottom, float* conted0);
+  void store_final_state_gpu(int k, const float* state, const BlobVec& top);
+  void zero_state_diffs_gpu(const std::vector<bool>& propagate_down, const BlobVec& bottom) const;
+  // out (T x N x G) = x W^T + b [+ x_static W_static^T, the same at every step]: the
+  // input side of every step's pre-activations at once (blobs 0, 1 and 2).
+  void project_inputs_gpu(const BlobVec& bottom, int G, float* out);
+  // From dpre (T x N x G, the pre-activations' gradient): the gradients of blobs 0, 1,
+  // the static weight and the recurrent weight (blob after_static(2), whose input was
+  // `conted`, T x N x H), and of x and x_static.
+  void project_inputs_backward_gpu(const float* dpre, int G, const float* conted,
+                                   const std::vector<bool>& propagate_down, const BlobVec& bottom);
+  Blob static_grad_;  // dpre summed over time, N x G (with a static input)
+#endif
 
   int T_ = 0, N_ = 0, H_ = 0;
   int input_dim_ = 0;   // x.count(2)
   int static_dim_ = 0;  // x_static.count(1), 0 without a static input
   bool static_input_ = false;
   bool expose_hidden_ = false;
-  std::vector<std::vector<float>> init_;   // initial state of this forward pass, N x H each
-  std::vector<std::vector<float>> carry_;  // final state of the last forward pass, N x H each
+  // Initial state of this forward pass, 1 x N x H each (on the GPU all but h's, which
+  // only load_initial_state_gpu reads).
+  std::vector<Blob> init_;
+  std::vector<Blob> carry_;  // final state of the last forward pass, 1 x N x H each
 };
 
 }  // namespace cortado

@@ -19,11 +19,12 @@ std::vector<std::vector<int>> RNNLayer::blob_shapes() const {
 void RNNLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   const size_t step = static_cast<size_t>(N_) * H_;
   const int TN = T_ * N_;
-  hidden_.resize(step * T_);
-  conted_.resize(step * T_);
+  hidden_.reshape({T_, N_, H_});
+  conted_.reshape({T_, N_, H_});
   load_initial_state(bottom);
   const float* cont = bottom[1]->data();
-  float* hs = hidden_.data();
+  float* hs = hidden_.mutable_data();
+  float* conted = conted_.mutable_data();
 
   // Input transform of every step at once: hidden = x W_xh^T + b_h (tanh comes later).
   gemm(Trans::no, Trans::yes, TN, H_, input_dim_, 1.f, bottom[0]->data(), blobs_[0]->data(), 0.f,
@@ -42,7 +43,7 @@ void RNNLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
   for (int t = 0; t < T_; ++t) {
     const float* h_prev = t == 0 ? init_[0].data() : hs + (t - 1) * step;
     const float* cont_t = cont + static_cast<size_t>(t) * N_;
-    float* hc = conted_.data() + t * step;
+    float* hc = conted + t * step;
     for (int n = 0; n < N_; ++n)
       for (int d = 0; d < H_; ++d) hc[n * H_ + d] = cont_t[n] * h_prev[n * H_ + d];
     float* h = hs + t * step;

@@ -24,10 +24,17 @@ class RNNLayer : public RecurrentLayer {
   void forward_cpu(const BlobVec& bottom, const BlobVec& top) override;
   void backward_cpu(const BlobVec& top, const std::vector<bool>& propagate_down,
                     const BlobVec& bottom) override;
+  // cuda/layers/rnn.cu
+  CORTADO_GPU_LAYER
 
  private:
-  std::vector<float> hidden_;  // T x N x H hidden states h_t
-  std::vector<float> conted_;  // T x N x H: cont_t * h_{t-1}, the input of W_hh
+  // What forward leaves for backward. On the GPU backward keeps its gradients in their
+  // diffs: h_t's pre-activation's and that of cont_t * h_{t-1}.
+  Blob hidden_;  // T x N x H hidden states h_t
+  Blob conted_;  // T x N x H: cont_t * h_{t-1}, the input of W_hh
+#ifdef CORTADO_WITH_CUDA
+  Blob output_grad_;  // GPU backward: the outputs' pre-activation gradient, T x N x H
+#endif
 };
 
 }  // namespace cortado
