@@ -1,9 +1,7 @@
-// Nets of Caffe's less common layers on the GPU: layers with device code (Swish,
-// MVN, Clip, Tile, Reduction, Threshold) and layers that run their CPU code inside
-// a GPU net (SPP, Parameter, Embed, Im2col, BatchReindex, Filter, LSTM, the Hinge,
-// MultinomialLogistic, Infogain and Contrastive losses) give the CPU net's loss and
-// gradients.
-
+// Nets of Caffe's less common layers on the GPU (Swish, MVN, Clip, Tile, Reduction,
+// Threshold, SPP, Parameter, Embed, Im2col, BatchReindex, Filter, LSTM, the Hinge,
+// MultinomialLogistic, Infogain and Contrastive losses): every layer runs its own
+// device code, and the net gives the CPU net's loss and gradients.
 #include "gpu_test_util.hpp"
 #include "net/net.hpp"
 #include "support/more_layers_inputs.hpp"
@@ -22,6 +20,10 @@ void check_gpu_net_matches_cpu(const std::string& name) {
   auto cpu = load(name);
   auto gpu = load(name);
   gpu->set_mode(Mode::gpu);
+  for (const auto& layer : gpu->layers()) {
+    INFO("layer " << layer->name() << " (" << layer->type() << ")");
+    CHECK((layer->has_gpu_kernels() || std::string(layer->type()) == "Input"));
+  }
   fill_more_layers_inputs(*cpu);
   fill_more_layers_inputs(*gpu);
   cpu->clear_param_diffs();
