@@ -15,6 +15,18 @@ namespace {
 
 __device__ inline float sigmoid(float v) { return 1.f / (1.f + expf(-v)); }
 
+// The activated gates of cell (n, d): x[n][0..3][d] hold the inputs of i, f, o, g.
+struct Gates {
+  float i, f, o, g;
+  __device__ Gates(const float* x, int64_t n, int64_t d, int64_t hidden) {
+    const float* xn = x + n * 4 * hidden;
+    i = sigmoid(xn[d]);
+    f = sigmoid(xn[hidden + d]);
+    o = sigmoid(xn[2 * hidden + d]);
+    g = tanhf(xn[3 * hidden + d]);
+  }
+};
+
 // Cell k = n * hidden + d; its four gate inputs are x[n][0..3][d] (i, f, o, g).
 struct LstmUnitForward {
   const float* c_prev;
@@ -27,12 +39,8 @@ struct LstmUnitForward {
   int64_t hidden;
   __device__ void operator()(int64_t k) const {
     const int64_t n = k / hidden, d = k % hidden;
-    const float* xn = x + n * 4 * hidden;
     const float keep = cont[n];
-    const float i = sigmoid(xn[d]);
-    const float f = sigmoid(xn[hidden + d]);
-    const float o = sigmoid(xn[2 * hidden + d]);
-    const float g = tanhf(xn[3 * hidden + d]);
+    const auto [i, f, o, g] = Gates(x, n, d, hidden);
     // As the CPU: with cont 0, c_prev is not read (a NaN or inf there stays out).
     const float cell = (keep == 0.f ? 0.f : keep * f * c_prev[k]) + i * g;
     const float out = o * tanhf(cell);
@@ -56,12 +64,8 @@ struct LstmUnitBackward {
   int64_t hidden;
   __device__ void operator()(int64_t k) const {
     const int64_t n = k / hidden, d = k % hidden;
-    const float* xn = x + n * 4 * hidden;
     const float keep = cont[n];
-    const float i = sigmoid(xn[d]);
-    const float f = sigmoid(xn[hidden + d]);
-    const float o = sigmoid(xn[2 * hidden + d]);
-    const float g = tanhf(xn[3 * hidden + d]);
+    const auto [i, f, o, g] = Gates(x, n, d, hidden);
     const float tc = tanhf(c[k]);
     // h's gradient: its own, plus what the next step sends back (the LSTM's loop).
     const float dhk = dh_next_in ? cont_next[n] * dh_next_in[k] + dh[k] : dh[k];

@@ -93,6 +93,7 @@ int InfogainLossLayer::label_at(const float* labels, int i, int j) const {
 }
 
 void InfogainLossLayer::forward_cpu(const BlobVec& bottom, const BlobVec& top) {
+  softmax_->set_mode(Mode::cpu);  // a GPU pass may have switched it
   softmax_->forward({bottom[0]}, {&prob_});
   const float* p = prob_.data();
   const float* labels = bottom[1]->data();

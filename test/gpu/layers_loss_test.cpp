@@ -383,6 +383,35 @@ TEST_CASE("GPU InfogainLoss reads H from a source file as the CPU layer does",
   }
 }
 
+// These losses are summed by one block: with more positions than its threads, each
+// thread takes several. Compared with the CPU only: a numeric check of every element
+// would be slow on the emulator and adds nothing the small cases do not check.
+TEST_CASE("GPU one-block loss sums match the CPU layer beyond one block's threads",
+          "[gpu][layers][hinge][mll][infogain][contrastive]") {
+  auto big = [](const std::string& layer, std::vector<std::vector<int>> bottoms,
+                std::vector<int> labels, int classes) {
+    LayerCase c;
+    c.layer = "name: 'loss' type: '" + layer;
+    c.bottoms = std::move(bottoms);
+    c.label_bottoms = std::move(labels);
+    c.label_classes = classes;
+    c.uniform_lo = 0.05f;  // probabilities for MultinomialLogisticLoss, features otherwise
+    c.uniform_hi = 1.f;
+    c.gradient_check = false;
+    return c;
+  };
+  check_layer_parity(
+      big("HingeLoss' bottom: 'x' bottom: 'label' top: 'loss'", {{600, 3}, {600}}, {1}, 3));
+  check_layer_parity(big("MultinomialLogisticLoss' bottom: 'p' bottom: 'label' top: 'loss'",
+                         {{700, 2}, {700}}, {1}, 2));
+  check_layer_parity(
+      big("InfogainLoss' bottom: 'x' bottom: 'label' bottom: 'h' top: 'loss' "
+          "loss_param { ignore_label: 2 }",
+          {{2, 4, 20, 20}, {2, 1, 20, 20}, {4, 4}}, {1, 2}, 4));
+  check_layer_parity(big("ContrastiveLoss' bottom: 'a' bottom: 'b' bottom: 'y' top: 'loss'",
+                         {{600, 2}, {600, 2}, {600}}, {2}, 2));
+}
+
 TEST_CASE("GPU ContrastiveLoss matches the CPU layer: margin, legacy_version, loss weights",
           "[gpu][layers][contrastive]") {
   for (const char* param : {"", "contrastive_loss_param { legacy_version: true }",
