@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cuda/layers/block_total.cuh"
+#include "cuda/layers/label_error.cuh"
 #include "cuda/util/chained.cuh"
 #include "cuda/util/context.hpp"
 #include "layers/accuracy.hpp"
@@ -88,8 +89,7 @@ __global__ void accuracy_finish_kernel(int classes, const int* counters, float* 
 __global__ void accuracy_error_kernel(const int* counters, const float* labels, int* error) {
   chain_wait();
   const int bad = counters[2];
-  error[0] = bad == INT_MAX ? 0 : bad + 1;
-  error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
+  report_bad_label(bad, labels, error);
 }
 
 }  // namespace

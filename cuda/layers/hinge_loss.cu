@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cuda/layers/block_total.cuh"
+#include "cuda/layers/label_error.cuh"
 #include "cuda/util/chained.cuh"
 #include "cuda/util/context.hpp"
 #include "layers/graph_slots.hpp"
@@ -41,8 +42,7 @@ __global__ void __launch_bounds__(kTotalThreads)
   loss[0] = sum / num;
   first_bad[0] = bad;
   if (!error) return;
-  error[0] = bad == INT_MAX ? 0 : bad + 1;
-  error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
+  report_bad_label(bad, labels, error);
 }
 
 // dx = (L1: t > 0 ? 1 : 0, L2: 2 t) * weight / num, negated at the label.

@@ -9,6 +9,7 @@
 
 #include "blob/device_memory.hpp"
 #include "cuda/layers/block_total.cuh"
+#include "cuda/layers/label_error.cuh"
 #include "cuda/util/chained.cuh"
 #include "cuda/util/context.hpp"
 #include "layers/graph_slots.hpp"
@@ -73,8 +74,7 @@ __global__ void __launch_bounds__(kTotalThreads)
   stats[1] = norm;
   reinterpret_cast<int*>(stats)[0] = bad;
   if (!error) return;
-  error[0] = bad == INT_MAX ? 0 : bad + 1;
-  error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
+  report_bad_label(bad, labels, error);
 }
 
 // dx = (p * rowsum(H[label]) - H[label, l]) * weight / normalizer (the softmax's

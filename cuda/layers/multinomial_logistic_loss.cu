@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "cuda/layers/block_total.cuh"
+#include "cuda/layers/label_error.cuh"
 #include "cuda/util/chained.cuh"
 #include "cuda/util/context.hpp"
 #include "layers/graph_slots.hpp"
@@ -45,8 +46,7 @@ __global__ void __launch_bounds__(kTotalThreads)
   loss[0] = sum / num;
   first_bad[0] = bad;
   if (!error) return;
-  error[0] = bad == INT_MAX ? 0 : bad + 1;
-  error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
+  report_bad_label(bad, labels, error);
 }
 
 // dx = -(weight / num) / max(p, 1e-20) at the label, 0 elsewhere.

@@ -9,6 +9,7 @@
 
 #include "blob/device_memory.hpp"
 #include "cuda/layers/block_total.cuh"
+#include "cuda/layers/label_error.cuh"
 #include "cuda/layers/softmax.cuh"
 #include "cuda/layers/softmax.hpp"
 #include "cuda/util/chained.cuh"
@@ -78,8 +79,7 @@ __global__ void __launch_bounds__(kTotalThreads)
   const float norm = finish.valid_norm ? fmaxf(1.f, static_cast<float>(valid)) : finish.fixed_norm;
   const float top = loss / norm;
   finish.loss[0] = top;
-  finish.error[0] = bad == INT_MAX ? 0 : bad + 1;
-  finish.error[1] = bad == INT_MAX ? 0 : static_cast<int>(labels[bad]);
+  report_bad_label(bad, labels, finish.error);
   if (finish.total) *finish.total += __fadd_rn(0.f, __fmul_rn(top, finish.weight[0]));
 }
 
